@@ -1,0 +1,39 @@
+# modulr: `make run` sets everything up and starts the app; `make test` sets up and runs the suite.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+
+.PHONY: run test setup system-deps system-deps-browser messages lint bench clean
+
+run: setup
+	@bash scripts/run.sh
+
+test: system-deps-browser $(STAMP) messages
+	@bash scripts/test.sh
+
+setup: system-deps $(STAMP) messages
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py seed_demo
+
+system-deps:
+	@bash scripts/install-system-deps.sh
+
+system-deps-browser:
+	@bash scripts/install-system-deps.sh --browser
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+messages: $(STAMP)
+	$(PY) manage.py compilemessages -l fr --ignore '.venv/*' -v0
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+clean:
+	rm -rf var/db.sqlite3* var/private var/static var/converters

@@ -1,0 +1,227 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext_lazy as _
+
+from contracts.models import Beneficiary, Contract
+from products.models import Product
+
+
+def private_path(prefix: str, filename: str) -> str:
+    """An unguessable storage path: nobody can list or predict it."""
+    name = get_valid_filename(filename)[-80:] or "fichier"
+    return f"{prefix}/{timezone.now():%Y/%m}/{secrets.token_urlsafe(24)}/{name}"
+
+
+def template_upload_to(instance, filename: str) -> str:
+    return private_path("modeles", filename)
+
+
+def document_upload_to(instance, filename: str) -> str:
+    return private_path("documents", filename)
+
+
+class DocumentTemplate(models.Model):
+    class Type(models.TextChoices):
+        ATTESTATION = "attestation", _("Attestation")
+        COURRIER = "courrier", _("Courrier")
+        AVENANT = "avenant", _("Avenant")
+        AUTRE = "autre", _("Autre")
+
+    class Entity(models.TextChoices):
+        CONTRAT = "contrat", _("Contrat")
+        BENEFICIAIRE = "beneficiaire", _("Bénéficiaire")
+        CLIENT = "client", _("Client")
+
+    name = models.CharField(_("nom"), max_length=200)
+    type = models.CharField(
+        _("type"), max_length=20, choices=Type.choices, default=Type.ATTESTATION
+    )
+    entity = models.CharField(
+        _("entité liée"), max_length=20, choices=Entity.choices, default=Entity.CONTRAT
+    )
+    file = models.FileField(_("fichier Word (.docx)"), upload_to=template_upload_to)
+    pdf_conversion = models.BooleanField(
+        _("conversion PDF automatique"),
+        default=True,
+        help_text=_("Sans cette option, les documents sont générés au format Word."),
+    )
+    created_at = models.DateTimeField(_("ajouté le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("modèle de document")
+        verbose_name_plural = _("modèles de documents")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TemplateField(models.Model):
+    """An unknown tag of a model: an input the client fills when requesting."""
+
+    class Type(models.TextChoices):
+        TEXT = "text", _("Texte")
+        TEXTAREA = "textarea", _("Texte long")
+        DATE = "date", _("Date")
+        NUMBER = "number", _("Nombre")
+        CHOICE = "choice", _("Liste de choix")
+
+    template = models.ForeignKey(
+        DocumentTemplate,
+        verbose_name=_("modèle"),
+        on_delete=models.CASCADE,
+        related_name="fields",
+    )
+    name = models.CharField(_("étiquette"), max_length=100)
+    label = models.CharField(_("intitulé"), max_length=200)
+    type = models.CharField(_("type"), max_length=10, choices=Type.choices, default=Type.TEXT)
+    default = models.CharField(_("valeur par défaut"), max_length=500, blank=True)
+    default_days_offset = models.IntegerField(
+        _("date par défaut : aujourd'hui plus N jours"),
+        null=True,
+        blank=True,
+        help_text=_("Pour une date : 0 pour aujourd'hui, 30 pour dans 30 jours ; vide : aucune."),
+    )
+    required = models.BooleanField(_("obligatoire"), default=True)
+    help_text = models.CharField(_("aide"), max_length=300, blank=True)
+    choices = models.TextField(_("choix"), blank=True, help_text=_("Un choix par ligne."))
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("zone de saisie")
+        verbose_name_plural = _("zones de saisie")
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "name"], name="template_field_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def choice_list(self) -> list[str]:
+        return [c.strip() for c in self.choices.splitlines() if c.strip()]
+
+
+class ProductAttestationModel(models.Model):
+    """An attestation model offered on a product (never deletes the template itself)."""
+
+    product = models.ForeignKey(
+        Product,
+        verbose_name=_("produit"),
+        on_delete=models.CASCADE,
+        related_name="attestation_models",
+    )
+    template = models.ForeignKey(
+        DocumentTemplate,
+        verbose_name=_("modèle d'attestation"),
+        on_delete=models.PROTECT,
+        related_name="product_links",
+        limit_choices_to={
+            "type": DocumentTemplate.Type.ATTESTATION,
+            "entity__in": [DocumentTemplate.Entity.CONTRAT, DocumentTemplate.Entity.BENEFICIAIRE],
+        },
+    )
+    extranet_title = models.CharField(
+        _("titre pour l'extranet"),
+        max_length=200,
+        blank=True,
+        help_text=_("Affiché au client à la place du nom du modèle (facultatif)."),
+    )
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("modèle d'attestation du produit")
+        verbose_name_plural = _("modèles d'attestation")
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "template"], name="product_template_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        return self.extranet_title or self.template.name
+
+
+class Document(models.Model):
+    """A file in a contract's documents: the Word file and/or the PDF."""
+
+    contract = models.ForeignKey(
+        Contract, verbose_name=_("contrat"), on_delete=models.CASCADE, related_name="documents"
+    )
+    beneficiary = models.ForeignKey(
+        Beneficiary,
+        verbose_name=_("bénéficiaire"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="documents",
+    )
+    template = models.ForeignKey(
+        DocumentTemplate,
+        verbose_name=_("modèle"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="documents",
+    )
+    title = models.CharField(_("titre"), max_length=250)
+    numero = models.CharField(_("n° d'attestation"), max_length=20, unique=True, null=True, blank=True)
+    word_file = models.FileField(
+        _("fichier Word"), upload_to=document_upload_to, blank=True, max_length=300
+    )
+    pdf_file = models.FileField(
+        _("fichier PDF"), upload_to=document_upload_to, blank=True, max_length=300
+    )
+    shared_on_extranet = models.BooleanField(_("partagé sur l'extranet"), default=False)
+    shared_at = models.DateTimeField(_("partagé le"), null=True, blank=True)
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("partagé par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("créé par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["contract", "shared_on_extranet", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def main_file(self):
+        """What a client downloads: the PDF when there is one, else the Word file."""
+        return self.pdf_file or self.word_file
+
+
+class AttestationCounter(models.Model):
+    """Last attestation number given per year (``documents.services.attestation_number_next``)."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("compteur d'attestations")
+        verbose_name_plural = _("compteurs d'attestations")

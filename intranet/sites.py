@@ -1,0 +1,32 @@
+from django.contrib import admin
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
+
+
+def _cabinet_title() -> str:
+    from contracts.selectors import cabinet_get
+
+    return cabinet_get().nom or "modulr"
+
+
+class IntranetSite(admin.AdminSite):
+    """The staff intranet: Django's admin, in French, titled with the cabinet's name.
+
+    Only active staff get in (``AdminSite.has_permission``); extranet accounts are
+    never staff, so they never reach it.
+    """
+
+    site_url = None
+    index_title = _("Intranet")
+    login_template = None
+
+    def each_context(self, request):
+        context = super().each_context(request)
+        title = _cabinet_title()
+        context["site_header"] = title
+        context["site_title"] = title
+        return context
+
+
+site = IntranetSite(name="intranet")
+site_title_lazy = lazy(_cabinet_title, str)

@@ -1,0 +1,10 @@
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "modulr.settings")
+
+app = Celery("modulr")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+# Jobs live in <app>/jobs.py (``tasks`` is the name of our workflow app).
+app.autodiscover_tasks(related_name="jobs")

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian packages modulr needs, only those missing.
+# Usage: scripts/install-system-deps.sh [--browser]
+#   base:      LibreOffice (PDF conversion), python3-uno (unoserver), poppler (pdftotext),
+#              the fonts Word models expect, gettext (translations)
+#   --browser: headless Chromium for the browser tests
+set -euo pipefail
+pkgs=(libreoffice-writer-nogui python3-uno poppler-utils gettext
+      fonts-liberation2 fonts-crosextra-carlito fonts-crosextra-caladea fonts-dejavu-core)
+if [[ "${1:-}" == "--browser" ]]; then
+  pkgs+=(chromium)
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if (( ${#missing[@]} )); then
+  echo "Installation des paquets système manquants : ${missing[*]}"
+  SUDO=""
+  [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,1 @@
+# Task templates and tasks come with the prior-validation issue.

@@ -1,0 +1,74 @@
+"""The fixed cast every test uses (healthchecks' alice/bob/charlie)."""
+
+import os
+
+import pytest
+from django.db import connection
+
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _private_storage(settings, tmp_path):
+    """Each test writes its files in a storage of its own, so tests can list it."""
+    root = tmp_path / "private"
+    settings.PRIVATE_ROOT = root
+    settings.MEDIA_ROOT = str(root)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root), "base_url": None},
+        },
+    }
+    return root
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only(request):
+    """`@pytest.mark.postgresql` tests skip on SQLite locally, and fail under CI."""
+    if request.node.get_closest_marker("postgresql") is None:
+        return
+    if "django_db_blocker" in request.fixturenames:
+        request.getfixturevalue("django_db_blocker")
+    if connection.vendor != "postgresql":
+        message = "ce test n'a de sens que sur PostgreSQL (DATABASE_URL=postgres://...)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture
+def staff_user(db):
+    return factories.StaffFactory(username="alice", email="alice@cabinet.fr", first_name="Alice")
+
+
+@pytest.fixture
+def other_staff(db):
+    return factories.StaffFactory(
+        username="bob", email="bob@cabinet.fr", first_name="Bob", is_superuser=False
+    )
+
+
+@pytest.fixture
+def client_a(db, staff_user):
+    return factories.ClientFactory(nom="Transports Dupont SAS", account_manager=staff_user)
+
+
+@pytest.fixture
+def client_b(db, staff_user):
+    return factories.ClientFactory(nom="Boulangerie Leroy SARL", account_manager=staff_user)
+
+
+@pytest.fixture
+def client_a_user(client_a):
+    user = factories.UserFactory(username="charlie@dupont.fr", email="charlie@dupont.fr")
+    factories.ExtranetAccessFactory(user=user, client=client_a)
+    return user
+
+
+@pytest.fixture
+def client_b_user(client_b):
+    user = factories.UserFactory(username="diane@leroy.fr", email="diane@leroy.fr")
+    factories.ExtranetAccessFactory(user=user, client=client_b)
+    return user

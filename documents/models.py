@@ -174,7 +174,9 @@ class Document(models.Model):
         related_name="documents",
     )
     title = models.CharField(_("titre"), max_length=250)
-    numero = models.CharField(_("n° d'attestation"), max_length=20, unique=True, null=True, blank=True)
+    numero = models.CharField(
+        _("n° d'attestation"), max_length=20, unique=True, null=True, blank=True
+    )
     word_file = models.FileField(
         _("fichier Word"), upload_to=document_upload_to, blank=True, max_length=300
     )

@@ -10,7 +10,7 @@ from products.models import BeneficiaryKind, Product
 
 
 class Cabinet(models.Model):
-    """The broker firm running this installation: one row (see ``contracts.selectors.cabinet_get``)."""
+    """The broker firm running this installation: one row (``contracts.selectors.cabinet_get``)."""
 
     nom = models.CharField(_("nom"), max_length=200)
     orias = models.CharField(

@@ -1,0 +1,12 @@
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY scripts/install-system-deps.sh scripts/
+RUN bash scripts/install-system-deps.sh && rm -rf /var/lib/apt/lists/*
+COPY pyproject.toml .
+RUN pip install --no-cache-dir .
+COPY . .
+RUN pip install --no-cache-dir -e . && python manage.py compilemessages -l fr \
+    && python manage.py collectstatic --noinput -v0
+EXPOSE 8000
+CMD ["gunicorn", "modulr.wsgi", "--bind", "0.0.0.0:8000"]

@@ -1,3 +1,7 @@
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import (
@@ -10,9 +14,11 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
+from django.utils import timezone
+from django.utils.translation import gettext
 
-from .models import Cabinet, Payment, Quittance
+from .models import Cabinet, Contract, Payment, Quittance
 
 
 def cabinet_get() -> Cabinet:
@@ -35,8 +41,159 @@ def quittance_annotate_balance(queryset: QuerySet[Quittance]) -> QuerySet[Quitta
         .annotate(total=Sum("montant"))
         .values("total")
     )
+    # SQLite computes in binary floating point (600.10 + 599.90 may come back as
+    # 1199.9999999999998): rounding to the cent keeps "restant dû <= 0" exact everywhere.
     return queryset.annotate(
-        montant_regle=Coalesce(Subquery(paid, output_field=money), Value(Decimal("0.00"))),
+        montant_regle=Round(
+            Coalesce(Subquery(paid, output_field=money), Value(Decimal("0.00"))),
+            2,
+            output_field=money,
+        ),
     ).annotate(
-        restant_du=ExpressionWrapper(F("prime_ttc") - F("montant_regle"), output_field=money)
+        restant_du=Round(
+            ExpressionWrapper(F("prime_ttc") - F("montant_regle"), output_field=money),
+            2,
+            output_field=money,
+        )
     )
+
+
+# --- Eligibility: "may this client get an attestation for this contract today?" -------------
+#
+# One rule, used by the extranet button, the request service and the intranet. Decisions:
+#
+# * In force ("en cours"): status ``en_cours``, ``date_effet <= today`` and, when set,
+#   ``today <= date_fin`` (the end date is the last day covered).
+# * Résiliation takes effect on ``date_resiliation`` (French practice: "résilié à effet du
+#   31/03"), so a contract is in force strictly *before* that date and no longer on it. A
+#   termination scheduled in the future keeps the contract in force until then, whether staff
+#   already set the status to ``résilié`` or left it ``en cours``. ``résilié`` with no date is
+#   terminated now.
+# * ``devis``, ``suspendu`` and ``sans effet`` are never in force.
+# * A quittance covers today when ``periode_debut <= today <= periode_fin`` (both inclusive)
+#   and its status is ``émise``: cancelled and "pour information" quittances never count,
+#   even when paid.
+# * It is entirely paid ("entièrement soldée") when its restant dû (``quittance_annotate_balance``)
+#   is <= 0: an overpayment counts as paid.
+# * Several quittances may cover today (a terme and a comptant regularisation, a renewal that
+#   overlaps): today is covered as soon as ANY of them is entirely paid. The premium for the
+#   period has then been paid; an unpaid regularisation is a collection matter for the
+#   cabinet, not a reason to refuse the client a proof of cover.
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    eligible: bool
+    reason: str  # '' when eligible; otherwise a sentence shown to the client, in French
+    # The quittance covering today: the entirely paid one when there is one, else the unpaid
+    # one (its ``restant_du`` tells how much is missing), else None. Annotated with
+    # ``montant_regle`` and ``restant_du``. Set even when the contract is not in force.
+    quittance: Quittance | None
+
+    @property
+    def paid_quittance(self) -> Quittance | None:
+        """The entirely paid quittance covering today, if any (for ``quittance.*`` tags)."""
+        if self.quittance is not None and self.quittance.restant_du <= 0:
+            return self.quittance
+        return None
+
+
+def _not_in_force_reason(contract: Contract, today: date) -> str:
+    """'' when the contract is in force on ``today``, else why not (in French)."""
+    status = contract.status
+    Status = Contract.Status
+    if status == Status.SUSPENDU:
+        return gettext("Votre contrat est suspendu.")
+    if status in (Status.DEVIS, Status.SANS_EFFET):
+        return gettext("Votre contrat n'est pas en cours.")
+    terminated = contract.date_resiliation is not None and contract.date_resiliation <= today
+    if status == Status.RESILIE and (contract.date_resiliation is None or terminated):
+        return gettext("Votre contrat est résilié.")
+    if status not in (Status.EN_COURS, Status.RESILIE):
+        return gettext("Votre contrat n'est pas en cours.")  # a status added later: fail closed
+    if terminated:
+        return gettext("Votre contrat est résilié.")
+    if contract.date_effet > today:
+        return gettext("Votre contrat n'a pas encore pris effet.")
+    if contract.date_fin is not None and contract.date_fin < today:
+        return gettext("Votre contrat n'est pas en cours.")
+    return ""
+
+
+def contract_is_in_force(*, contract: Contract, today: date) -> bool:
+    """Whether the contract is "en cours" on ``today`` (see the decisions above)."""
+    return not _not_in_force_reason(contract, today)
+
+
+def _covering_quittances(today: date) -> QuerySet[Quittance]:
+    return quittance_annotate_balance(
+        Quittance.objects.filter(
+            status=Quittance.Status.EMISE, periode_debut__lte=today, periode_fin__gte=today
+        )
+    )
+
+
+def _best_covering(quittances: Iterable[Quittance]) -> Quittance | None:
+    """The paid one first; then a terme before a comptant, the latest period, the number."""
+
+    def key(q: Quittance):
+        return (
+            q.restant_du > 0,
+            q.type != Quittance.Type.TERME,
+            -q.periode_debut.toordinal(),
+            -q.periode_fin.toordinal(),
+            q.numero,
+        )
+
+    return min(quittances, key=key, default=None)
+
+
+def quittance_covering_today(*, contract: Contract, today: date) -> Quittance | None:
+    """The émise quittance covering ``today``, preferring an entirely paid one; None if none.
+
+    The result is annotated with ``restant_du``: ``restant_du <= 0`` means entirely paid.
+    One query.
+    """
+    return _best_covering(_covering_quittances(today).filter(contract=contract))
+
+
+def _eligibility(contract: Contract, today: date, quittance: Quittance | None) -> Eligibility:
+    reason = _not_in_force_reason(contract, today)
+    if not reason and quittance is None:
+        reason = gettext(
+            "Aucune quittance ne couvre la date du jour : "
+            "le contrat n'a pas encore été facturé pour cette période."
+        )
+    elif not reason and quittance.restant_du > 0:
+        reason = gettext("La quittance couvrant la date du jour n'est pas entièrement réglée.")
+    return Eligibility(eligible=not reason, reason=reason, quittance=quittance)
+
+
+def contract_eligibility(*, contract: Contract, today: date | None = None) -> Eligibility:
+    """Is this contract in force today, and is today covered by an entirely paid quittance?
+
+    ``reason`` says why not, in French, for the client. One query.
+    """
+    if today is None:
+        today = timezone.localdate()
+    return _eligibility(contract, today, quittance_covering_today(contract=contract, today=today))
+
+
+def contracts_eligibility(
+    *, contracts: Iterable[Contract], today: date | None = None
+) -> dict[int, Eligibility]:
+    """``contract_eligibility`` for a list of contracts, keyed by contract id.
+
+    One query whatever the number of contracts (none for an empty list).
+    """
+    if today is None:
+        today = timezone.localdate()
+    contracts = list(contracts)
+    if not contracts:
+        return {}
+    by_contract: dict[int, list[Quittance]] = defaultdict(list)
+    for quittance in _covering_quittances(today).filter(contract_id__in={c.pk for c in contracts}):
+        by_contract[quittance.contract_id].append(quittance)
+    return {
+        c.pk: _eligibility(c, today, _best_covering(by_contract.get(c.pk, ()))) for c in contracts
+    }

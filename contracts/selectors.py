@@ -5,10 +5,13 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import (
+    Count,
     DecimalField,
     ExpressionWrapper,
     F,
+    IntegerField,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -18,7 +21,7 @@ from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from .models import Cabinet, Contract, Payment, Quittance
+from .models import Beneficiary, Cabinet, Client, Contract, Payment, Quittance
 
 
 def cabinet_get() -> Cabinet:
@@ -197,3 +200,63 @@ def contracts_eligibility(
     return {
         c.pk: _eligibility(c, today, _best_covering(by_contract.get(c.pk, ()))) for c in contracts
     }
+
+
+# --- Extranet access: what an extranet account may see ---------------------------------------
+#
+# Every extranet view reaches clients, contracts, beneficiaries and documents through these
+# (and ``extranet.access``); anything else is a 404. A staff account is never a client, even
+# with an ExtranetAccess row (the admin form forbids one, a shell could still create it).
+
+
+def user_is_client_account(user) -> bool:
+    """An active, non-staff account: the only kind that may use the extranet."""
+    return bool(
+        user.is_authenticated and user.is_active and not user.is_staff and not user.is_superuser
+    )
+
+
+def clients_for_user(user) -> QuerySet[Client]:
+    """The clients an extranet account was given access to; none for anyone else."""
+    if not user_is_client_account(user):
+        return Client.objects.none()
+    # (user, client) is unique in ExtranetAccess: the join yields no duplicates.
+    return Client.objects.filter(extranet_accesses__user=user)
+
+
+def contracts_for_user(user) -> QuerySet[Contract]:
+    """The contracts (every status) of the clients an extranet account reaches."""
+    if not user_is_client_account(user):
+        return Contract.objects.none()
+    return Contract.objects.filter(client__extranet_accesses__user=user)
+
+
+def beneficiaries_current(
+    queryset: QuerySet[Beneficiary], *, today: date | None = None
+) -> QuerySet[Beneficiary]:
+    """Beneficiaries covered on ``today``: entered on or before it, and not yet exited.
+
+    The exit date is the last day covered (exit on today: still covered today). An entry
+    date in the future is not covered yet: no attestation may name it.
+    """
+    if today is None:
+        today = timezone.localdate()
+    return queryset.filter(date_entree__lte=today).filter(
+        Q(date_sortie__isnull=True) | Q(date_sortie__gte=today)
+    )
+
+
+def contract_annotate_beneficiary_count(
+    queryset: QuerySet[Contract], *, today: date | None = None
+) -> QuerySet[Contract]:
+    """Adds ``beneficiary_count``, the current beneficiaries (a subquery: no GROUP BY)."""
+    current = (
+        beneficiaries_current(Beneficiary.objects.filter(contract=OuterRef("pk")), today=today)
+        .order_by()
+        .values("contract")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return queryset.annotate(
+        beneficiary_count=Coalesce(Subquery(current, output_field=IntegerField()), Value(0))
+    )

@@ -102,6 +102,8 @@ AXES_COOLOFF_TIME = 0.25
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+# A French page (HTTP 429) for a locked-out login, on both portals.
+AXES_LOCKOUT_TEMPLATE = "extranet/lockout.html"
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]

@@ -1,9 +1,11 @@
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from intranet.sites import site as intranet_site
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/intranet/", permanent=False)),
+    # Clients land on their portal; staff go to /intranet/ themselves.
+    path("", RedirectView.as_view(url="/extranet/", permanent=False)),
+    path("extranet/", include("extranet.urls")),
     path("intranet/", intranet_site.urls),
 ]

@@ -1,0 +1,75 @@
+"""Access helpers: every extranet view reaches its objects through these.
+
+Each returns the object when the extranet account may see it and raises ``Http404``
+otherwise, so another client's contract looks exactly like one that does not exist
+(healthchecks' ``_get_check_for_user``). ``client_required`` guards every view first.
+"""
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+
+from contracts.models import Beneficiary, Contract
+from contracts.selectors import beneficiaries_current, clients_for_user, contracts_for_user
+from documents.models import Document
+from documents.selectors import documents_for_client_user
+
+
+def client_required(view):
+    """Anonymous: to the extranet login (with ``next``). Staff, or an account given access to
+    no client: a 403 page « Cet espace est réservé aux clients. ».
+
+    We answer 403 rather than log the account out: a staff member who follows an extranet
+    link keeps their intranet session. The clients the account reaches are left on
+    ``request.extranet_clients`` (one query, reused by the pages).
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        clients = list(clients_for_user(request.user))
+        if not clients:
+            return render(request, "extranet/forbidden.html", status=403)
+        request.extranet_clients = clients
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _as_pk(pk) -> int:
+    """An id from a URL or a form; anything that is not one is a 404, never a 500."""
+    try:
+        return int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+def contract_for_client_user(user, pk) -> Contract:
+    """The contract ``pk`` if the account reaches its client; 404 otherwise."""
+    return get_object_or_404(
+        contracts_for_user(user).select_related("product", "client"), pk=_as_pk(pk)
+    )
+
+
+def document_for_client_user(user, pk) -> Document:
+    """The document ``pk`` if its contract is reachable AND it is shared on the extranet.
+
+    A document waiting for validation is a 404, exactly like another client's.
+    """
+    return get_object_or_404(
+        documents_for_client_user(user).select_related("contract"), pk=_as_pk(pk)
+    )
+
+
+def beneficiary_for_contract(contract: Contract, pk) -> Beneficiary:
+    """A current beneficiary of ``contract`` (itself from ``contract_for_client_user``); 404
+    for another contract's, one that has left, or when the product has no beneficiaries."""
+    if not contract.product.beneficiary_kind:
+        raise Http404(_("Ce contrat n'a pas de bénéficiaires."))
+    return get_object_or_404(
+        beneficiaries_current(Beneficiary.objects.filter(contract=contract)), pk=_as_pk(pk)
+    )

@@ -1,0 +1,34 @@
+import datetime
+
+from django import template
+from django.utils import timezone
+
+from contracts.selectors import cabinet_get
+from modulr.formatting import format_amount, format_date
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def cabinet_name(context) -> str:
+    """The cabinet's name (one query per request, however many times the page shows it)."""
+    request = context.get("request")
+    if request is None:
+        return cabinet_get().nom
+    if not hasattr(request, "_extranet_cabinet_name"):
+        request._extranet_cabinet_name = cabinet_get().nom
+    return request._extranet_cabinet_name
+
+
+@register.filter
+def montant(value) -> str:
+    """1 500 000,00 € ; « — » for no amount (a guarantee without a ceiling)."""
+    return format_amount(value) or "—"
+
+
+@register.filter
+def date_fr(value) -> str:
+    """28/11/2026 ; « — » for no date. A datetime is taken in the cabinet's time zone."""
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return format_date(value) or "—"

@@ -1,0 +1,35 @@
+from django.urls import path
+
+from . import views
+
+app_name = "extranet"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("connexion/", views.LoginView.as_view(), name="login"),
+    path("deconnexion/", views.LogoutView.as_view(), name="logout"),
+    path("mot-de-passe/", views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "mot-de-passe/envoye/",
+        views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "mot-de-passe/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "mot-de-passe/termine/",
+        views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("contrats/<int:pk>/", views.contract_detail, name="contract"),
+    path(
+        "contrats/<int:pk>/beneficiaires/",
+        views.contract_beneficiaries,
+        name="contract_beneficiaries",
+    ),
+    path("contrats/<int:pk>/documents/", views.contract_documents, name="contract_documents"),
+    path("documents/<int:pk>/telecharger/", views.document_download, name="document_download"),
+]

@@ -1,0 +1,182 @@
+"""The client portal's pages. Thin: an access helper, one selector, a template."""
+
+from axes.utils import reset as axes_reset
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import render
+from django.urls import reverse_lazy
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
+
+from contracts.models import Beneficiary, Guarantee
+from contracts.selectors import (
+    beneficiaries_current,
+    cabinet_get,
+    contract_annotate_beneficiary_count,
+    contracts_for_user,
+)
+from documents.selectors import documents_shared_for_contract
+
+from .access import client_required, contract_for_client_user, document_for_client_user
+from .forms import ClientPasswordResetForm, EmailLoginForm
+
+DOCUMENTS_PER_PAGE = 50
+
+
+# --- Account: login, logout, password reset ---------------------------------------------------
+
+
+class LoginView(auth_views.LoginView):
+    form_class = EmailLoginForm
+    template_name = "extranet/login.html"
+    redirect_authenticated_user = True
+    next_page = reverse_lazy("extranet:home")
+
+
+class LogoutView(auth_views.LogoutView):
+    """POST only (Django refuses GET with 405): a link cannot log anyone out."""
+
+    next_page = reverse_lazy("extranet:login")
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.success(request, _("Vous êtes déconnecté."))
+        return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = ClientPasswordResetForm
+    template_name = "extranet/password_reset_form.html"
+    subject_template_name = "extranet/emails/password_reset_subject.txt"
+    email_template_name = "extranet/emails/password_reset_email.txt"
+    success_url = reverse_lazy("extranet:password_reset_done")
+    title = gettext_lazy("Mot de passe oublié")
+
+    def form_valid(self, form):
+        # The link is built from SITE_URL, not from the request's Host header, which an
+        # attacker could set to send the victim a link to their own site.
+        self.extra_email_context = {
+            "site_url": settings.SITE_URL.rstrip("/"),
+            "cabinet": cabinet_get().nom,
+        }
+        return super().form_valid(form)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "extranet/password_reset_done.html"
+    title = gettext_lazy("E-mail envoyé")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "extranet/password_reset_confirm.html"
+    success_url = reverse_lazy("extranet:password_reset_complete")
+    title = gettext_lazy("Nouveau mot de passe")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # Whoever proved they own the address is no longer locked out by failed logins.
+        for username in {self.user.get_username(), self.user.email.lower()}:
+            axes_reset(username=username)
+        return response
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "extranet/password_reset_complete.html"
+    title = gettext_lazy("Mot de passe modifié")
+
+
+# --- Contracts ---------------------------------------------------------------------------------
+
+
+@require_safe
+@client_required
+def home(request):
+    """« Mes contrats », grouped by client when the account reaches several."""
+    contracts = contract_annotate_beneficiary_count(
+        contracts_for_user(request.user).select_related("product")
+    ).order_by("numero")
+    by_client = {client.pk: [] for client in request.extranet_clients}
+    for contract in contracts:
+        by_client[contract.client_id].append(contract)
+    groups = [(client, by_client[client.pk]) for client in request.extranet_clients]
+    return render(request, "extranet/home.html", {"groups": groups})
+
+
+@require_safe
+@client_required
+def contract_detail(request, pk):
+    """Tab « Informations »: dates, status, guarantees."""
+    contract = contract_for_client_user(request.user, pk)
+    guarantees = Guarantee.objects.filter(contract=contract)
+    return render(
+        request,
+        "extranet/contract_info.html",
+        {"contract": contract, "tab": "informations", "guarantees": guarantees},
+    )
+
+
+@require_safe
+@client_required
+def contract_beneficiaries(request, pk):
+    """Tab « Bénéficiaires »: the current ones (no tab when the product has none)."""
+    contract = contract_for_client_user(request.user, pk)
+    if not contract.product.beneficiary_kind:
+        raise Http404(_("Ce contrat n'a pas de bénéficiaires."))
+    beneficiaries = beneficiaries_current(Beneficiary.objects.filter(contract=contract))
+    return render(
+        request,
+        "extranet/contract_beneficiaries.html",
+        {"contract": contract, "tab": "beneficiaires", "beneficiaries": beneficiaries},
+    )
+
+
+@require_safe
+@client_required
+def contract_documents(request, pk):
+    """Tab « Documents »: the documents shared on the extranet, newest first, paginated."""
+    contract = contract_for_client_user(request.user, pk)
+    paginator = Paginator(documents_shared_for_contract(contract), DOCUMENTS_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "extranet/contract_documents.html",
+        {"contract": contract, "tab": "documents", "page": page},
+    )
+
+
+# --- Downloads ---------------------------------------------------------------------------------
+
+
+def download_filename(document) -> str:
+    """« Attestation ATT-2026-000001.pdf »: the title, the number, the stored extension.
+
+    Nothing of the storage path leaks; characters no file system accepts are dropped.
+    """
+    stored = document.main_file.name
+    extension = stored.rsplit(".", 1)[-1].lower() if "." in stored.rsplit("/", 1)[-1] else ""
+    base = document.title.strip() or _("Document")
+    if document.numero and document.numero not in base:
+        base = f"{base} {document.numero}"
+    base = "".join(c for c in base if c.isprintable() and c not in '\\/:*?"<>|').strip(" .")
+    base = " ".join(base.split())[:120] or get_valid_filename(_("Document"))
+    return f"{base}.{extension}" if extension else base
+
+
+@require_safe
+@client_required
+def document_download(request, pk):
+    """Streams a shared document's file (the PDF, else the Word file), never by public URL."""
+    document = document_for_client_user(request.user, pk)
+    try:
+        handle = document.main_file.open("rb")
+    except (FileNotFoundError, ValueError):  # ValueError: no file at all
+        return render(request, "extranet/document_missing.html", status=404)
+    response = FileResponse(handle, as_attachment=True, filename=download_filename(document))
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -15,6 +15,7 @@ from contracts.models import (
     Quittance,
 )
 from products.models import BeneficiaryKind, Product
+from tasks.models import Task, TaskTemplate, TaskType, Trigger
 
 
 def today() -> datetime.date:
@@ -156,3 +157,43 @@ def paid_quittance(contract, **kwargs) -> Quittance:
     quittance = QuittanceFactory(contract=contract, **kwargs)
     PaymentFactory(quittance=quittance)
     return quittance
+
+
+def _set_m2m(field_name: str):
+    """A post-generation hook setting a many-to-many from a list: ``recipient_users=[bob]``."""
+
+    def hook(obj, create, extracted, **kwargs):
+        if create and extracted:
+            getattr(obj, field_name).set(extracted)
+
+    return factory.PostGeneration(hook)
+
+
+class TaskTemplateFactory(factory.django.DjangoModelFactory):
+    """The page's own setting: a « Validation (action extranet) » on attestation requests."""
+
+    class Meta:
+        model = TaskTemplate
+        skip_postgeneration_save = True
+
+    subject = "Valider la demande d'attestation"
+    type = TaskType.VALIDATION_EXTRANET
+    trigger = Trigger.EXTRANET_ATTESTATION_REQUEST
+    due_in_days = 2
+    recipient_account_manager = True
+    recipient_users = _set_m2m("recipient_users")
+    recipient_groups = _set_m2m("recipient_groups")
+    products = _set_m2m("products")
+
+
+class TaskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Task
+        skip_postgeneration_save = True
+
+    subject = factory.Sequence(lambda n: f"Tâche {n}")
+    type = TaskType.ACTION
+    due_date = factory.LazyFunction(lambda: today() + datetime.timedelta(days=2))
+    client = factory.SubFactory(ClientFactory)
+    recipient_users = _set_m2m("recipient_users")
+    recipient_groups = _set_m2m("recipient_groups")

@@ -1,0 +1,446 @@
+"""The render sandbox: docxtpl + Jinja's SandboxedEnvironment, run in a throwaway process.
+
+This module never imports Django: it is both imported by ``documents.rendering`` (the
+parent side) and run as a script, the "zygote". Why a process and not just the sandbox:
+Jinja's sandbox stops attribute tricks (``cycler.__init__.__globals__``) but bounds neither
+time nor memory (``{{ 'A'|center(10**9) }}``, nested loops), and even *compiling* a template
+runs code (Jinja folds constant expressions, filters included, at compile time). So every
+compile and render of a broker's model happens in a child process with an address-space and
+CPU rlimit, that the parent kills on its wall-clock deadline.
+
+Why a zygote: forking a fresh child per job from a small single-threaded process that has
+already imported docxtpl costs a few milliseconds, where starting Python costs ~130 ms. We
+do not use ``multiprocessing``: it refuses to start children from Celery's (daemonic) prefork
+workers, and forking the (multithreaded) web process itself could deadlock the child on a
+lock some other thread held.
+
+Protocol on a Unix socket, one connection per job: the child sends its pid (8 bytes), then
+reads two frames (a JSON header, the .docx bytes) and answers with a JSON frame, followed by
+the rendered .docx frame on success. Frames are an 8-byte length then the payload. Replies
+are JSON, never pickle: the parent does not unpickle what a child running a stranger's model
+produced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import io
+import json
+import os
+import re
+import select
+import signal
+import socket
+import struct
+import sys
+import traceback
+import zipfile
+
+from docx.opc.exceptions import PackageNotFoundError
+from docxtpl import DocxTemplate
+from jinja2 import StrictUndefined, Undefined, meta, nodes
+from jinja2.exceptions import (
+    SecurityError,
+    TemplateAssertionError,
+    TemplateSyntaxError,
+    UndefinedError,
+)
+from jinja2.sandbox import SandboxedEnvironment, safe_range
+from lxml import etree
+
+MAX_FRAME = 200 * 1024 * 1024
+
+# Filters a broker may use. Everything else is removed, so it is an "unknown filter" refused
+# at upload. Left out on purpose: `safe` (a client value would go into the XML raw),
+# `urlize`, `xmlattr`, `tojson` (return markup that escapes autoescaping), `indent`/`center`/
+# `wordwrap`/`pprint`/`filesizeformat`/`urlencode` (no use in a Word document).
+ALLOWED_FILTERS = frozenset(
+    {
+        "abs", "attr", "batch", "capitalize", "count", "d", "default", "dictsort", "e",
+        "escape", "first", "float", "format", "groupby", "int", "join", "last", "length",
+        "list", "lower", "map", "max", "min", "reject", "rejectattr", "replace", "reverse",
+        "round", "select", "selectattr", "slice", "sort", "string", "striptags", "sum",
+        "title", "trim", "truncate", "unique", "upper", "wordcount",
+    }
+)  # fmt: skip
+
+
+class ForbiddenConstruct(SecurityError):
+    """A construct refused before anything runs (private attributes, autoescape off...)."""
+
+    def __init__(self, message: str, lineno: int | None) -> None:
+        super().__init__(message)
+        self.lineno = lineno
+
+
+class NotAList(TypeError):
+    """Raised when a model loops over a value that is not a list (checked at upload only)."""
+
+
+class CheckStr(str):
+    """A text value during the upload check: a loop over it is an error, not characters."""
+
+    _tag_path = ""
+
+    def __iter__(self):
+        # Only a {% for %} (compiled template code, or Jinja's LoopContext) is refused;
+        # filters such as |first or |join may still walk the characters.
+        caller = sys._getframe(1).f_code.co_filename
+        if caller == "<template>" or caller.endswith(os.path.join("jinja2", "runtime.py")):
+            raise NotAList(self._tag_path)
+        return str.__iter__(self)
+
+
+class TagDict(dict):
+    """A dict of the tag dictionary that knows its name, for readable error messages."""
+
+    _tag_path = ""
+
+
+class CheckUndefined(StrictUndefined):
+    """StrictUndefined whose message names the missing tag the way the broker wrote it."""
+
+    __slots__ = ()
+
+    @property
+    def _undefined_message(self) -> str:  # type: ignore[override]
+        obj, name = self._undefined_obj, self._undefined_name
+        parent = getattr(obj, "_tag_path", "")
+        if parent and isinstance(obj, dict):
+            return f"missing-key:{parent}.{name}"
+        if parent and isinstance(obj, str):
+            return f"text-has-no-key:{parent}.{name}"
+        return f"missing:{name}"
+
+
+def _finalize(value):
+    # None renders as nothing, not the text "None".
+    return "" if value is None else value
+
+
+class DocxSandbox(SandboxedEnvironment):
+    """The one environment every model is compiled and rendered with."""
+
+    def _parse(self, source, name, filename):
+        tree = super()._parse(source, name, filename)
+        _refuse_forbidden(tree)
+        return tree
+
+
+def _refuse_forbidden(tree: nodes.Template) -> None:
+    """Refuse, before running anything, what the sandbox would only catch if reached."""
+    for node in tree.find_all(
+        (nodes.Getattr, nodes.Getitem, nodes.Name, nodes.EvalContextModifier, nodes.Include)
+    ):
+        if isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
+            raise ForbiddenConstruct(f"attribute:{node.attr}", node.lineno)
+        if (
+            isinstance(node, nodes.Getitem)
+            and isinstance(node.arg, nodes.Const)
+            and isinstance(node.arg.value, str)
+            and node.arg.value.startswith("_")
+        ):
+            raise ForbiddenConstruct(f"attribute:{node.arg.value}", node.lineno)
+        if isinstance(node, nodes.Name) and node.name.startswith("_"):
+            raise ForbiddenConstruct(f"attribute:{node.name}", node.lineno)
+        if isinstance(node, nodes.EvalContextModifier):
+            # {% autoescape false %} would put client values into the XML raw.
+            raise ForbiddenConstruct("autoescape", node.lineno)
+        if isinstance(node, nodes.Include):
+            raise ForbiddenConstruct("include", node.lineno)
+    for node in tree.find_all((nodes.Import, nodes.FromImport, nodes.Extends)):
+        raise ForbiddenConstruct("include", node.lineno)
+
+
+def make_env(*, strict: bool = False) -> DocxSandbox:
+    env = DocxSandbox(
+        autoescape=True,
+        finalize=_finalize,
+        undefined=CheckUndefined if strict else Undefined,
+        keep_trailing_newline=True,
+    )
+    # No cycler/joiner/lipsum/namespace/dict: a model needs none, and fewer objects in reach
+    # means fewer ways out. `range` stays (bounded by the sandbox to 100,000 items).
+    env.globals = {"range": safe_range}
+    env.filters = {k: v for k, v in env.filters.items() if k in ALLOWED_FILTERS}
+    return env
+
+
+# -- rendering (in the child) -----------------------------------------------------------------
+
+PART_LABELS = {"document": "body", "header": "header", "footer": "footer", "footnotes": "notes"}
+
+
+def part_kind(partname: str) -> str:
+    base = partname.rsplit("/", 1)[-1]
+    for prefix, kind in PART_LABELS.items():
+        if base.startswith(prefix):
+            return kind
+    return "other"
+
+
+class _Docx(DocxTemplate):
+    """Remembers the XML being rendered, to point at the paragraph an error comes from."""
+
+    last_source = ""
+    last_part = ""
+
+    def render_xml_part(self, src_xml, part, context, jinja_env=None):
+        self.last_source = re.sub(r"<w:p([ >])", r"\n<w:p\1", src_xml)
+        self.last_part = str(getattr(part, "partname", ""))
+        return super().render_xml_part(src_xml, part, context, jinja_env)
+
+
+def model_parts(tpl: DocxTemplate) -> list[tuple[str, str]]:
+    """(partname, patched XML) of every part docxtpl renders, as docxtpl prepares them."""
+    tpl.init_docx()
+    parts = [("/word/document.xml", tpl.patch_xml(tpl.get_xml()))]
+    for uri in (tpl.HEADER_URI, tpl.FOOTER_URI):
+        for _key, part in tpl.get_headers_footers(uri):
+            parts.append((str(part.partname), tpl.patch_xml(tpl.get_part_xml(part))))
+    for part in tpl.docx.part.package.parts:
+        if part.content_type.endswith(".footnotes+xml"):
+            blob = part.blob.decode("utf-8") if isinstance(part.blob, bytes) else part.blob
+            parts.append((str(part.partname), tpl.patch_xml(blob)))
+    props = tpl.docx.core_properties
+    for prop in ("author", "comments", "identifier", "language", "subject", "title"):
+        parts.append(("/docProps/core.xml", getattr(props, prop) or ""))
+    return parts
+
+
+def _wrap(value, path: str, *, strict: bool):
+    """Known tags as TagDicts (and, at upload, texts that refuse to be looped over)."""
+    if isinstance(value, dict):
+        wrapped = TagDict({k: _wrap(v, f"{path}.{k}" if path else k, strict=strict)
+                           for k, v in value.items()})  # fmt: skip
+        wrapped._tag_path = path
+        return wrapped
+    if isinstance(value, list):
+        return [_wrap(v, path, strict=strict) for v in value]
+    if strict and isinstance(value, str):
+        text = CheckStr(value)
+        text._tag_path = path
+        return text
+    return value
+
+
+def render(template: bytes, context: dict, *, strict: bool) -> tuple[bytes, _Docx]:
+    tpl = _Docx(io.BytesIO(template))
+    env = make_env(strict=strict)
+    tpl.render(_wrap(context, "", strict=strict), jinja_env=env, autoescape=True)
+    out = io.BytesIO()
+    tpl.save(out)
+    return out.getvalue(), tpl
+
+
+def check(template: bytes, context: dict, placeholder: str) -> list[str]:
+    """Compile every part, list undeclared names, then render once with strict checks.
+
+    Names not in ``context`` (the client's fields) are given ``placeholder`` for the trial.
+    """
+    tpl = _Docx(io.BytesIO(template))
+    env = make_env(strict=True)
+    undeclared: set[str] = set()
+    for partname, source in model_parts(tpl):
+        tpl.last_part, tpl.last_source = partname, re.sub(r"<w:p([ >])", r"\n<w:p\1", source)
+        tree = env.parse(tpl.last_source)
+        undeclared |= meta.find_undeclared_variables(tree)
+        env.compile(tree)  # unknown filters and tests fail here
+    names = sorted(undeclared - set(context))
+    trial = {**{n: placeholder for n in names}, **context}
+    render(template, trial, strict=True)
+    return names
+
+
+# -- the child's error report -----------------------------------------------------------------
+
+
+def _template_lineno(exc: BaseException) -> int | None:
+    lineno = getattr(exc, "lineno", None)
+    if lineno:
+        return lineno
+    tb = exc.__traceback__
+    found = None
+    while tb is not None:
+        # Jinja rewrites template frames into fake ones that carry the template's line.
+        if "__jinja_exception__" in tb.tb_frame.f_globals:
+            found = tb.tb_lineno
+        tb = tb.tb_next
+    return found
+
+
+def _excerpt(source: str, lineno: int | None) -> str:
+    """The text of the paragraph at ``lineno`` (docxtpl puts one paragraph per line)."""
+    if not lineno or not source:
+        return ""
+    lines = source.split("\n")
+    if not 0 < lineno <= len(lines):
+        return ""
+    text = re.sub(r"<[^>]+>", "", lines[lineno - 1])
+    text = (
+        text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+        .replace("&apos;", "'").replace("&amp;", "&")
+    )  # fmt: skip
+    text = " ".join(text.split())
+    return text[:200] + ("…" if len(text) > 200 else "")
+
+
+def describe(exc: BaseException, tpl: _Docx | None) -> dict:
+    """A JSON-able account of a failure; the parent turns it into a French sentence."""
+    if isinstance(exc, MemoryError):
+        kind = "memory"
+    elif isinstance(exc, ForbiddenConstruct | SecurityError):
+        kind = "security"
+    elif isinstance(exc, TemplateAssertionError):
+        kind = "assertion"
+    elif isinstance(exc, TemplateSyntaxError):
+        kind = "syntax"
+    elif isinstance(exc, UndefinedError):
+        kind = "undefined"
+    elif isinstance(exc, NotAList):
+        kind = "not_a_list"
+    elif isinstance(exc, etree.XMLSyntaxError):
+        kind = "xml"
+    elif isinstance(exc, zipfile.BadZipFile | PackageNotFoundError):
+        kind = "unreadable"
+    else:
+        kind = "error"
+    source = tpl.last_source if tpl is not None else ""
+    return {
+        "ok": False,
+        "kind": kind,
+        "detail": str(exc)[:500],
+        "type": type(exc).__name__,
+        "part": part_kind(tpl.last_part) if tpl is not None and tpl.last_part else "",
+        "excerpt": _excerpt(source, _template_lineno(exc)) if kind != "memory" else "",
+    }
+
+
+# -- framing ----------------------------------------------------------------------------------
+
+
+def send_frame(sock: socket.socket, payload: bytes) -> None:
+    sock.sendall(struct.pack("!Q", len(payload)) + payload)
+
+
+def recv_exact(sock: socket.socket, size: int) -> bytes:
+    chunks, remaining = [], size
+    while remaining:
+        chunk = sock.recv(min(remaining, 1 << 20))
+        if not chunk:
+            raise EOFError("connection closed")
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def recv_frame(sock: socket.socket) -> bytes:
+    (size,) = struct.unpack("!Q", recv_exact(sock, 8))
+    if size > MAX_FRAME:
+        raise ValueError("frame too large")
+    return recv_exact(sock, size)
+
+
+# -- the zygote and its children --------------------------------------------------------------
+
+
+def _limit(*, memory_mb: int, cpu_seconds: int) -> None:
+    import resource
+
+    if memory_mb:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    if cpu_seconds:
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+        # Wall clock as well, should the parent be gone and nobody kill us.
+        signal.alarm(cpu_seconds * 2 + 2)
+
+
+def _serve_job(conn: socket.socket) -> None:
+    conn.sendall(struct.pack("!Q", os.getpid()))
+    header = json.loads(recv_frame(conn))
+    template = recv_frame(conn)
+    _limit(memory_mb=int(header.get("memory_mb", 0)), cpu_seconds=int(header.get("cpu", 0)))
+    tpl = None
+    try:
+        if header["mode"] == "check":
+            names = check(template, header["context"], header["placeholder"])
+            send_frame(conn, json.dumps({"ok": True, "undeclared": names}).encode())
+        else:
+            docx, tpl = render(template, header["context"], strict=False)
+            send_frame(conn, json.dumps({"ok": True}).encode())
+            send_frame(conn, docx)
+    except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
+        # A failing check/render object is reachable through the traceback's frames.
+        tpl = tpl or _find_docx(exc)
+        send_frame(conn, json.dumps(describe(exc, tpl)).encode())
+
+
+def _find_docx(exc: BaseException) -> _Docx | None:
+    """The innermost model object on the failing stack (the render's, not the check's)."""
+    found, tb = None, exc.__traceback__
+    while tb is not None:
+        for value in tb.tb_frame.f_locals.values():
+            if isinstance(value, _Docx):
+                found = value
+        tb = tb.tb_next
+    return found
+
+
+def _warm_up() -> None:
+    """Render a small model once, so every child inherits warm caches (Jinja's lexer,
+    compiled regexes, python-docx's lazy imports): it halves a child's render time."""
+    from docx import Document
+
+    document = Document()
+    document.add_paragraph("{{ a.b }}{% for x in l %}{{ x|upper }}{% endfor %}")
+    document.sections[0].header.paragraphs[0].text = "{{ a.b }}"
+    buffer = io.BytesIO()
+    document.save(buffer)
+    context = {"a": {"b": "c"}, "l": ["d"]}
+    check(buffer.getvalue(), context, "e")
+    render(buffer.getvalue(), context, strict=False)
+
+
+def serve(sock_path: str) -> None:
+    _warm_up()
+    # Children never run the cyclic GC over the zygote's objects (it would copy every page
+    # on write), and run none of their own: they live for one render, under a memory cap.
+    gc.freeze()
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children reap themselves
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(sock_path)
+    os.chmod(sock_path, 0o600)
+    listener.listen(128)
+    sys.stdout.buffer.write(b"R")
+    sys.stdout.flush()
+    stdin = sys.stdin.fileno()
+    try:
+        while True:
+            ready, _w, _x = select.select([listener, stdin], [], [])
+            if stdin in ready and not os.read(stdin, 4096):
+                return  # the parent is gone
+            if listener in ready:
+                conn, _addr = listener.accept()
+                if os.fork() == 0:
+                    code = 0
+                    try:
+                        listener.close()
+                        gc.disable()
+                        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                        _serve_job(conn)
+                    except BaseException:  # noqa: BLE001
+                        traceback.print_exc()
+                        code = 1
+                    finally:
+                        os._exit(code)
+                conn.close()
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(sock_path)
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1])

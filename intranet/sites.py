@@ -19,6 +19,8 @@ class IntranetSite(admin.AdminSite):
     site_url = None
     index_title = _("Intranet")
     login_template = None
+    # Django's home page with « Mes tâches » and its count on top (tasks' inbox).
+    index_template = "intranet/index.html"
 
     def each_context(self, request):
         context = super().each_context(request)
@@ -26,6 +28,16 @@ class IntranetSite(admin.AdminSite):
         context["site_header"] = title
         context["site_title"] = title
         return context
+
+    def get_urls(self):
+        from .task_views import task_urls
+
+        return task_urls(self) + super().get_urls()
+
+    def index(self, request, extra_context=None):
+        from .task_views import index_extra_context
+
+        return super().index(request, {**index_extra_context(request), **(extra_context or {})})
 
 
 site = IntranetSite(name="intranet")

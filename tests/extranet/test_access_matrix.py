@@ -1,0 +1,158 @@
+"""Every extranet URL × {client A, client B, anonymous, staff}: the one table to read.
+
+Client A owns the contract and the documents. B is another client (404: their existence is
+not even confirmed). Anonymous goes to the login page with ``next``. Staff are not clients
+(403). No 200 anywhere there should be a 404 or a redirect.
+"""
+
+from urllib.parse import quote
+
+import pytest
+from django.urls import reverse
+
+from tests import factories
+
+A, B, ANON, STAFF = "client_a", "client_b", "anonyme", "staff"
+LOGIN = "login"  # 302 to the extranet login page, with ``next`` = the asked URL
+
+# (name, how to build the URL from the objects, method, expected per persona)
+MATRIX = [
+    ("accueil", lambda o: reverse("extranet:home"), "get",
+     {A: 200, B: 200, ANON: LOGIN, STAFF: 403}),
+    ("contrat : informations", lambda o: reverse("extranet:contract", args=[o["contract"].pk]),
+     "get", {A: 200, B: 404, ANON: LOGIN, STAFF: 403}),
+    ("contrat : bénéficiaires",
+     lambda o: reverse("extranet:contract_beneficiaries", args=[o["contract"].pk]),
+     "get", {A: 200, B: 404, ANON: LOGIN, STAFF: 403}),
+    ("contrat : documents",
+     lambda o: reverse("extranet:contract_documents", args=[o["contract"].pk]),
+     "get", {A: 200, B: 404, ANON: LOGIN, STAFF: 403}),
+    ("contrat inexistant", lambda o: reverse("extranet:contract", args=[987654]),
+     "get", {A: 404, B: 404, ANON: LOGIN, STAFF: 403}),
+    ("contrat sans bénéficiaires : onglet bénéficiaires",
+     lambda o: reverse("extranet:contract_beneficiaries", args=[o["rc_contract"].pk]),
+     "get", {A: 404, B: 404, ANON: LOGIN, STAFF: 403}),
+    ("téléchargement d'un document partagé",
+     lambda o: reverse("extranet:document_download", args=[o["document"].pk]),
+     "get", {A: 200, B: 404, ANON: LOGIN, STAFF: 403}),
+    ("téléchargement d'un document en attente de validation",
+     lambda o: reverse("extranet:document_download", args=[o["pending"].pk]),
+     "get", {A: 404, B: 404, ANON: LOGIN, STAFF: 403}),
+    ("téléchargement : mauvaise méthode",
+     lambda o: reverse("extranet:document_download", args=[o["document"].pk]),
+     "post", {A: 405, B: 405, ANON: 405, STAFF: 405}),
+    ("contrat : mauvaise méthode", lambda o: reverse("extranet:contract", args=[o["contract"].pk]),
+     "post", {A: 405, B: 405, ANON: 405, STAFF: 405}),
+    ("connexion", lambda o: reverse("extranet:login"), "get",
+     {A: 302, B: 302, ANON: 200, STAFF: 302}),
+    ("déconnexion en GET (refusée)", lambda o: reverse("extranet:logout"), "get",
+     {A: 405, B: 405, ANON: 405, STAFF: 405}),
+    ("déconnexion en POST", lambda o: reverse("extranet:logout"), "post",
+     {A: 302, B: 302, ANON: 302, STAFF: 302}),
+    ("mot de passe oublié", lambda o: reverse("extranet:password_reset"), "get",
+     {A: 200, B: 200, ANON: 200, STAFF: 200}),
+    ("mot de passe : e-mail envoyé", lambda o: reverse("extranet:password_reset_done"), "get",
+     {A: 200, B: 200, ANON: 200, STAFF: 200}),
+    ("mot de passe : lien invalide",
+     lambda o: reverse("extranet:password_reset_confirm", args=["MQ", "faux-jeton"]), "get",
+     {A: 200, B: 200, ANON: 200, STAFF: 200}),
+    ("mot de passe : modifié", lambda o: reverse("extranet:password_reset_complete"), "get",
+     {A: 200, B: 200, ANON: 200, STAFF: 200}),
+]  # fmt: skip
+
+PERSONAS = [A, B, ANON, STAFF]
+
+
+@pytest.fixture
+def objects(contract_a, document_a, pending_document_a, client_a):
+    factories.VehicleFactory(contract=contract_a)
+    rc_pro = factories.ProductFactory(name="RC Pro", beneficiary_kind="")
+    return {
+        "contract": contract_a,
+        "document": document_a,
+        "pending": pending_document_a,
+        "rc_contract": factories.ContractFactory(client=client_a, product=rc_pro),
+    }
+
+
+@pytest.fixture
+def login_as(client, client_a_user, client_b_user, staff_user):
+    users = {A: client_a_user, B: client_b_user, STAFF: staff_user, ANON: None}
+
+    def login(persona):
+        if users[persona] is not None:
+            client.force_login(users[persona])
+        return client
+
+    return login
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize(
+    ("name", "url", "method", "expected"), MATRIX, ids=[row[0] for row in MATRIX]
+)
+def test_access_matrix(objects, login_as, persona, name, url, method, expected):
+    http = login_as(persona)
+    path = url(objects)
+    response = getattr(http, method)(path)
+    want = expected[persona]
+    if want == LOGIN:
+        assert response.status_code == 302, name
+        assert response.url == f"{reverse('extranet:login')}?next={quote(path)}", name
+    else:
+        assert response.status_code == want, f"{name} pour {persona}"
+    if want == 403:
+        assert "Cet espace est réservé aux clients." in response.content.decode()
+
+
+def test_matrix_covers_every_extranet_url():
+    """A new extranet URL must get its row above."""
+    from extranet.urls import urlpatterns
+
+    covered = {
+        "home", "contract", "contract_beneficiaries", "contract_documents", "document_download",
+        "login", "logout", "password_reset", "password_reset_done", "password_reset_confirm",
+        "password_reset_complete",
+    }  # fmt: skip
+    assert {pattern.name for pattern in urlpatterns} == covered
+
+
+def test_account_without_any_access_is_refused(client, db):
+    """A non-staff account given access to no client is not a client either."""
+    client.force_login(factories.UserFactory(email="perdu@exemple.fr"))
+    response = client.get(reverse("extranet:home"))
+    assert response.status_code == 403
+    assert "Cet espace est réservé aux clients." in response.content.decode()
+
+
+def test_staff_with_an_extranet_access_row_is_still_not_a_client(
+    client, staff_user, client_a, contract_a
+):
+    factories.ExtranetAccessFactory(user=staff_user, client=client_a)
+    client.force_login(staff_user)
+    assert client.get(reverse("extranet:home")).status_code == 403
+    assert client.get(reverse("extranet:contract", args=[contract_a.pk])).status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/intranet/", "/intranet/contracts/contract/"])
+def test_client_never_reaches_the_intranet(client, client_a_user, path):
+    client.force_login(client_a_user)
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("intranet:login"))
+
+
+def test_client_cannot_log_into_the_intranet(client, client_a_user):
+    response = client.post(
+        reverse("intranet:login"),
+        {"username": "charlie@dupont.fr", "password": "motdepasse-solide-42"},
+    )
+    assert response.status_code == 200  # the form again, with an error
+    assert "_auth_user_id" not in client.session
+    assert client.get("/intranet/").status_code == 302
+
+
+def test_root_sends_to_the_extranet(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.url == "/extranet/"

@@ -5,8 +5,11 @@
 #              the fonts Word models expect, gettext (translations)
 #   --browser: headless Chromium for the browser tests
 set -euo pipefail
+# fonts-symbola: emoji typed by clients, drawn in the PDF (LibreOffice 7.4 prints colour
+# emoji fonts as blanks, so a monochrome one, on purpose).
 pkgs=(libreoffice-writer-nogui python3-uno poppler-utils gettext
-      fonts-liberation2 fonts-crosextra-carlito fonts-crosextra-caladea fonts-dejavu-core)
+      fonts-liberation2 fonts-crosextra-carlito fonts-crosextra-caladea fonts-dejavu-core
+      fonts-symbola)
 if [[ "${1:-}" == "--browser" ]]; then
   pkgs+=(chromium)
 fi

@@ -1,0 +1,328 @@
+"""Writes of the documents app: model fields, attestation numbers, generation, preview.
+
+The generation pipeline is ``attestation_generate``: number → tag context → sandboxed
+render (``documents.rendering``) → PDF (``documents.conversion``) → files in the private
+storage → the Document row. Call it outside a transaction: the counter row stays locked
+until the caller's transaction ends, and files cannot be unwritten by a rollback that
+happens after this function returns.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.text import slugify
+
+from modulr.formatting import format_date
+
+from .models import (
+    AttestationCounter,
+    Document,
+    DocumentTemplate,
+    ProductAttestationModel,
+    TemplateField,
+    document_upload_to,
+)
+from .rendering import render_docx
+from .tags import tag_context
+
+PREVIEW_NUMERO = "APERÇU"
+PREVIEW_MARK = "APERÇU – document sans valeur"
+
+# -- fields of a model (its unknown tags) -----------------------------------------------------
+
+# Common words of field names, with the accents a name cannot carry.
+_ACCENTED = {
+    "activite": "activité", "age": "âge", "annee": "année", "arrivee": "arrivée",
+    "batiment": "bâtiment", "beneficiaire": "bénéficiaire", "categorie": "catégorie",
+    "controle": "contrôle", "cout": "coût", "date": "date", "debut": "début", "deces": "décès",
+    "delai": "délai", "depart": "départ", "designation": "désignation", "duree": "durée",
+    "echeance": "échéance", "electrique": "électrique", "emission": "émission",
+    "employe": "employé", "entree": "entrée", "equipe": "équipe", "etablissement":
+    "établissement", "etage": "étage", "evenement": "événement", "evenements": "événements",
+    "general": "général", "generale": "générale", "identite": "identité", "interet": "intérêt",
+    "materiel": "matériel", "medecin": "médecin", "modele": "modèle", "numero": "numéro",
+    "operation": "opération", "periode": "période", "precision": "précision",
+    "precisions": "précisions", "prenom": "prénom", "prevu": "prévu", "prevue": "prévue",
+    "qualite": "qualité", "reference": "référence", "securite": "sécurité", "siege": "siège",
+    "societe": "société", "specifique": "spécifique", "telephone": "téléphone",
+    "vehicule": "véhicule", "vehicules": "véhicules",
+}  # fmt: skip
+_ELIDED = {"d", "l", "qu", "j", "n", "s"}  # date_d_effet → « Date d'effet »
+
+
+def field_label_default(name: str) -> str:
+    """A readable label for a tag name: date_debut → « Date début »."""
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=\d)", "_", name)
+    words = [w.lower() for w in spaced.split("_") if w]
+    if not words:
+        return name
+    label = ""
+    for word in words:
+        word = _ACCENTED.get(word, word)
+        if label and not label.endswith("'"):
+            label += " "
+        label += word + ("'" if word in _ELIDED else "")
+    label = label.rstrip("'")
+    return label[:1].upper() + label[1:]
+
+
+def field_type_default(name: str) -> str:
+    lowered = name.lower()
+    if lowered.startswith("date"):
+        return TemplateField.Type.DATE
+    if lowered.startswith(("montant", "nombre", "nb_")):
+        return TemplateField.Type.NUMBER
+    if lowered.startswith(("commentaire", "observation", "description", "precisions")):
+        return TemplateField.Type.TEXTAREA
+    return TemplateField.Type.TEXT
+
+
+@dataclass(frozen=True)
+class FieldsDiff:
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+
+def document_template_sync_fields(
+    *, template: DocumentTemplate, unknown_tags: list[str]
+) -> FieldsDiff:
+    """Make the model's fields match its unknown tags; settings of kept tags are untouched."""
+    with transaction.atomic():
+        existing = {f.name: f for f in TemplateField.objects.select_for_update().filter(
+            template=template)}  # fmt: skip
+        wanted = list(dict.fromkeys(unknown_tags))
+        added = [name for name in wanted if name not in existing]
+        removed = sorted(name for name in existing if name not in wanted)
+        kept = sorted(name for name in wanted if name in existing)
+        TemplateField.objects.filter(template=template, name__in=removed).delete()
+        start = (existing and max(f.position for f in existing.values()) + 1) or 0
+        TemplateField.objects.bulk_create(
+            [
+                TemplateField(
+                    template=template,
+                    name=name,
+                    label=field_label_default(name)[:200],
+                    type=field_type_default(name),
+                    position=start + index,
+                )
+                for index, name in enumerate(added)
+            ]
+        )
+    return FieldsDiff(added=sorted(added), removed=removed, kept=kept)
+
+
+def field_initial(*, field: TemplateField, today: datetime.date | None = None) -> str:
+    """The value a field starts with in the client's form (28/11/2026 for a date)."""
+    if field.type == TemplateField.Type.DATE and field.default_days_offset is not None:
+        today = today or timezone.localdate()
+        return format_date(today + datetime.timedelta(days=field.default_days_offset))
+    return field.default
+
+
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+def _field_values(*, template: DocumentTemplate, values: dict[str, str]) -> dict[str, str]:
+    """Values as the document shows them: a date typed as 2026-11-28 prints 28/11/2026."""
+    dates = set(template.fields.filter(type=TemplateField.Type.DATE).values_list("name", flat=True))
+    shown = {}
+    for name, value in values.items():
+        value = "" if value is None else str(value)
+        match = _ISO_DATE.match(value.strip()) if name in dates else None
+        shown[name] = f"{match[3]}/{match[2]}/{match[1]}" if match else value
+    return shown
+
+
+# -- attestation numbers ----------------------------------------------------------------------
+
+
+def attestation_number_next(*, today: datetime.date | None = None) -> str:
+    """The next attestation number of the year: ATT-2026-000123. Unique under concurrency.
+
+    The UPDATE ... SET last = last + 1 locks the year's row until commit, so two
+    generations at once are serialised there and never read the same value (on SQLite the
+    IMMEDIATE transaction does the same). A number taken by a generation that fails later is
+    not reused: numbers are unique, not gapless.
+    """
+    year = (today or timezone.localdate()).year
+    with transaction.atomic():
+        # The year's first number: create the row, or do nothing if someone just did.
+        AttestationCounter.objects.bulk_create(
+            [AttestationCounter(year=year, last=0)], ignore_conflicts=True
+        )
+        AttestationCounter.objects.filter(year=year).update(last=F("last") + 1)
+        last = AttestationCounter.objects.values_list("last", flat=True).get(year=year)
+    return f"ATT-{year}-{last:06d}"
+
+
+# -- generation -------------------------------------------------------------------------------
+
+
+def _template_bytes(template: DocumentTemplate) -> bytes:
+    with template.file.open("rb") as handle:
+        return handle.read()
+
+
+def _convert(docx: bytes) -> bytes:
+    from .conversion import convert_to_pdf
+
+    return convert_to_pdf(docx)
+
+
+def attestation_title(*, template: DocumentTemplate, contract, beneficiary=None) -> str:
+    """« Attestation – <title on the extranet> – <beneficiary> »."""
+    link = ProductAttestationModel.objects.filter(
+        product_id=contract.product_id, template=template
+    ).first()
+    title = link.display_title if link else template.name
+    kind = str(template.get_type_display())
+    parts = [title] if title.lower().startswith(kind.lower()) else [kind, title]
+    if beneficiary is not None:
+        parts.append(beneficiary.libelle)
+    return " – ".join(p for p in parts if p)[:250]
+
+
+def _store(filename: str, data: bytes) -> str:
+    storage = Document._meta.get_field("word_file").storage
+    return storage.save(document_upload_to(None, filename), ContentFile(data))
+
+
+def attestation_generate(
+    *,
+    template: DocumentTemplate,
+    contract,
+    beneficiary=None,
+    values: dict[str, str],
+    user: AbstractBaseUser | None = None,
+    shared: bool,
+) -> Document:
+    """Generate, store and record an attestation; returns the new Document.
+
+    Raises ``rendering.TemplateInvalid`` or ``conversion.ConversionError``; nothing is
+    stored then. The Word file is always kept, the PDF too when the model converts.
+    """
+    if beneficiary is not None and beneficiary.contract_id != contract.pk:
+        raise ValueError("the beneficiary is not covered by this contract")
+    today = timezone.localdate()
+    numero = attestation_number_next(today=today)
+    context = tag_context(contract=contract, beneficiary=beneficiary, numero=numero, today=today)
+    docx = render_docx(
+        template=_template_bytes(template),
+        context=context,
+        values=_field_values(template=template, values=values),
+    )
+    pdf = _convert(docx) if template.pdf_conversion else b""
+    base = f"{slugify(template.name)[:60] or 'attestation'}-{numero}"
+    written: list[str] = []
+    try:
+        written.append(_store(f"{base}.docx", docx))
+        if pdf:
+            written.append(_store(f"{base}.pdf", pdf))
+        now = timezone.now()
+        return Document.objects.create(
+            contract=contract,
+            beneficiary=beneficiary,
+            template=template,
+            title=attestation_title(template=template, contract=contract, beneficiary=beneficiary),
+            numero=numero,
+            word_file=written[0],
+            pdf_file=written[1] if pdf else "",
+            shared_on_extranet=shared,
+            shared_at=now if shared else None,
+            shared_by=user if shared else None,
+            created_at=now,
+            created_by=user,
+        )
+    except BaseException:
+        # A failed insert must not leave orphan files in the private storage.
+        storage = Document._meta.get_field("word_file").storage
+        for name in written:
+            storage.delete(name)
+        raise
+
+
+def document_destroy(*, document: Document) -> None:
+    """Delete the document in every form: its Word file, its PDF, then its row."""
+    for stored in (document.word_file, document.pdf_file):
+        if stored:
+            stored.storage.delete(stored.name)
+    document.delete()
+
+
+# -- preview ----------------------------------------------------------------------------------
+
+
+def _preview_values(template: DocumentTemplate, values: dict[str, str] | None) -> dict:
+    """What the client would start from: each field's initial value, else its label."""
+    shown = {}
+    for template_field in template.fields.all():
+        shown[template_field.name] = field_initial(field=template_field) or (
+            f"[{template_field.label}]"
+        )
+    shown.update(values or {})
+    return shown
+
+
+def _mark_preview(docx: bytes) -> bytes:
+    """A red « APERÇU – document sans valeur » line at the top of every page's header."""
+    from docx import Document as WordDocument
+    from docx.shared import RGBColor
+
+    document = WordDocument(io.BytesIO(docx))
+    marked: set[int] = set()
+    even = document.settings.odd_and_even_pages_header_footer
+    for section in document.sections:
+        headers = [section.header]
+        if section.different_first_page_header_footer:
+            headers.append(section.first_page_header)
+        if even:
+            headers.append(section.even_page_header)
+        for header in headers:
+            element = header._element  # resolves a linked header to the one it uses
+            if id(element) in marked:
+                continue
+            marked.add(id(element))
+            paragraph = header.add_paragraph()
+            run = paragraph.add_run(PREVIEW_MARK)
+            run.bold = True
+            run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
+            element.remove(paragraph._p)
+            element.insert(0, paragraph._p)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def template_preview(
+    *,
+    template: DocumentTemplate,
+    contract,
+    beneficiary=None,
+    values: dict[str, str] | None = None,
+) -> tuple[bytes, str]:
+    """The document a client would get, marked as a preview and stored nowhere.
+
+    Returns (bytes, filename): a PDF when the model converts, else the Word file. The
+    number reads « APERÇU » and every page carries « APERÇU – document sans valeur ».
+    """
+    context = tag_context(contract=contract, beneficiary=beneficiary, numero=PREVIEW_NUMERO)
+    docx = render_docx(
+        template=_template_bytes(template),
+        context=context,
+        values=_field_values(template=template, values=_preview_values(template, values)),
+    )
+    docx = _mark_preview(docx)
+    base = f"apercu-{slugify(template.name)[:60] or 'modele'}"
+    if template.pdf_conversion:
+        return _convert(docx), f"{base}.pdf"
+    return docx, f"{base}.docx"

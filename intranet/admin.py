@@ -1,6 +1,9 @@
-"""Registers every model on the intranet site (``intranet.sites.site``)."""
+"""Registers every model on the intranet site (``intranet.sites.site``).
 
-from . import admin_tasks  # noqa: F401
+Each ``admin_*`` module registers its ModelAdmins on import.
+"""
+
+from . import admin_contracts  # noqa: F401
 from .sites import site
 
 __all__ = ["site"]

@@ -12,8 +12,8 @@ def _cabinet_title() -> str:
 class IntranetSite(admin.AdminSite):
     """The staff intranet: Django's admin, in French, titled with the cabinet's name.
 
-    Only active staff get in (``AdminSite.has_permission``); extranet accounts are
-    never staff, so they never reach it.
+    Only active staff get in (``AdminSite.has_permission``, and the admin login form
+    refuses non-staff accounts); extranet accounts are never staff, so they never reach it.
     """
 
     site_url = None
@@ -24,7 +24,10 @@ class IntranetSite(admin.AdminSite):
 
     def each_context(self, request):
         context = super().each_context(request)
-        title = _cabinet_title()
+        # One query per page at most, even when a view builds its context twice.
+        title = getattr(request, "_intranet_cabinet_title", None)
+        if title is None:
+            title = request._intranet_cabinet_title = _cabinet_title()
         context["site_header"] = title
         context["site_title"] = title
         return context

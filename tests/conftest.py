@@ -7,6 +7,8 @@ from django.db import connection
 
 from tests import factories
 
+pytest_plugins = ["tests.converter_pool"]
+
 
 @pytest.fixture(autouse=True)
 def _private_storage(settings, tmp_path):

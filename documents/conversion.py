@@ -1,0 +1,323 @@
+"""Word → PDF with LibreOffice: on the converter pool when one is configured, else one-shot.
+
+`convert_to_pdf(docx)` is the only entry point. With `settings.CONVERTER_PORTS` set it
+converts on the pool of unoserver instances run by `manage.py run_converters`
+(`documents.converter_pool`); without, it runs `soffice --convert-to pdf` once per document.
+
+Failure rules, the same for both paths:
+- every conversion has a timeout (`CONVERTER_TIMEOUT`, or the `timeout` argument);
+- a converter that hangs or dies during a conversion is killed, and the conversion is tried
+  again once (on the pool, on another converter while the supervisor restarts the first);
+- a document LibreOffice cannot read is not retried: it fails the same way everywhere.
+Anything that fails raises `ConversionError`, whose message is French and meant for staff.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import http.client
+import io
+import itertools
+import logging
+import os
+import random
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import xmlrpc.client
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from documents.converter_pool import converters_dir, instance_dir, instance_kill, instance_pid
+from documents.converter_pool import soffice_binary as _soffice_binary
+
+logger = logging.getLogger(__name__)
+
+# Force Word's import filter: left to type detection, LibreOffice happily "converts" any
+# bytes as plain text, and a broken upload would become a PDF full of garbage.
+DOCX_IMPORT_FILTER = "MS Word 2007 XML"
+# unoserver's message when LibreOffice returns no document: the file itself is at fault.
+_UNREADABLE_MARK = "Could not load document"
+
+
+class ConversionError(Exception):
+    """The PDF could not be produced; str(error) is a French message for staff."""
+
+
+def convert_to_pdf(docx: bytes, *, timeout: float | None = None) -> bytes:
+    """The PDF of a Word document (.docx bytes). Raises ConversionError."""
+    _check_docx(docx)
+    timeout = float(settings.CONVERTER_TIMEOUT if timeout is None else timeout)
+    if settings.CONVERTER_PORTS:
+        pdf = _convert_on_pool(docx, ports=list(settings.CONVERTER_PORTS), timeout=timeout)
+    else:
+        pdf = _convert_oneshot(docx, timeout=timeout)
+    if not pdf.startswith(b"%PDF-"):
+        raise ConversionError(_("LibreOffice n'a pas produit de PDF valide."))
+    return pdf
+
+
+def _check_docx(docx: bytes) -> None:
+    """Refuse what is not a Word file at all before it reaches LibreOffice."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(docx)) as archive:
+            if "word/document.xml" in archive.namelist():
+                return
+    except (zipfile.BadZipFile, ValueError):
+        pass
+    raise ConversionError(_("Le fichier n'est pas un document Word (.docx) lisible."))
+
+
+# -- the pool ---------------------------------------------------------------------------------
+#
+# Spreading work: unoserver converts one document at a time, and a request sent to a busy
+# instance just waits in its queue. So a caller first takes an exclusive flock on the
+# instance's `lock` file, and only then sends its request. flock is per open file, so the
+# same rule holds between threads of one process and between processes (gunicorn and celery
+# workers): N callers on the machine use N different converters, the others wait for one to
+# be free rather than queue behind a busy one. Each caller scans the instances round-robin
+# from a random offset, so the load spreads. Since the timeout starts once the converter is
+# ours, a slow queue never passes for a hung converter, and a lock dies with its holder.
+#
+# A hung converter: the caller SIGKILLs the instance's process group itself (pid file written
+# by the supervisor, checked against /proc), then retries once on another instance; the
+# supervisor, another process, sees its child die and restarts it (~7 s). This needs the
+# callers on the same machine as the pool; elsewhere, unoserver's own --conversion-timeout,
+# set by the supervisor, is the backstop.
+
+_turn = itertools.count(random.randrange(1000))
+_released = threading.Condition()  # wakes callers of this process when a converter frees
+_down_until: dict[int, float] = {}  # port -> monotonic time; refused or failed just now
+_DOWN_SECONDS = 0.5
+_WAIT_STEP = 0.02  # converters freed by other processes are seen by polling at this step
+
+
+def _failed_twice() -> ConversionError:
+    return ConversionError(
+        _(
+            "La conversion en PDF a échoué deux fois (LibreOffice bloqué ou arrêté) : "
+            "le document est peut-être trop lourd ou endommagé."
+        )
+    )
+
+
+class _ConverterLost(Exception):
+    """The converter died or hung during the conversion: worth one more try elsewhere."""
+
+
+@contextlib.contextmanager
+def _converter_slot(ports: list[int], *, deadline: float) -> Iterator[int]:
+    """Hold one free converter of `ports` for the duration of the block."""
+    start = next(_turn)
+    with _released:
+        # Scanning under the condition's lock: a release in this process cannot slip
+        # between a scan that found nothing and the wait.
+        while (taken := _take_free(ports, start)) is None:
+            now = time.monotonic()
+            if now >= deadline:
+                raise ConversionError(
+                    _("Aucun convertisseur PDF n'est disponible : réessayez dans un instant.")
+                )
+            _released.wait(min(_WAIT_STEP, deadline - now))
+    port, fd = taken
+    try:
+        yield port
+    finally:
+        os.close(fd)  # releases the flock
+        with _released:
+            _released.notify_all()
+
+
+def _take_free(ports: list[int], start: int) -> tuple[int, int] | None:
+    now = time.monotonic()
+    for index in range(len(ports)):
+        port = ports[(start + index) % len(ports)]
+        if _down_until.get(port, 0) > now:
+            continue
+        fd = os.open(instance_dir(port) / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        return port, fd
+    return None
+
+
+def _mark_down(port: int, seconds: float = _DOWN_SECONDS) -> None:
+    _down_until[port] = time.monotonic() + seconds
+
+
+class _Transport(xmlrpc.client.Transport):
+    """XML-RPC over HTTP with a socket timeout, and without the stdlib's silent resend.
+
+    xmlrpc.client resends a request once when the connection drops: a document that crashes
+    LibreOffice would be sent to the restarting converter a second time behind our back.
+    """
+
+    def __init__(self, timeout: float):
+        super().__init__()
+        self._timeout = timeout
+
+    def make_connection(self, host):
+        connection = super().make_connection(host)
+        connection.timeout = self._timeout
+        return connection
+
+    def request(self, host, handler, request_body, verbose=False):
+        return self.single_request(host, handler, request_body, verbose)
+
+
+def _rpc_convert(port: int, docx: bytes, timeout: float) -> bytes:
+    """One conversion on one unoserver (its XML-RPC API 3, as `UnoClient.convert` calls it).
+
+    Not `UnoClient` itself: it has no timeout, sleeps 10 s between 5 attempts when the
+    server is down, and asks for the server's info (its filter lists) before every call.
+    """
+    proxy = xmlrpc.client.ServerProxy(
+        f"http://{settings.CONVERTER_HOST}:{port}",
+        transport=_Transport(timeout),
+        allow_none=True,
+    )
+    try:
+        result = proxy.convert(
+            None,  # inpath
+            xmlrpc.client.Binary(docx),  # indata
+            None,  # outpath: return the bytes
+            "pdf",  # convert_to
+            None,  # filtername: PDF export chosen from convert_to
+            [],  # filter_options
+            True,  # update_index
+            DOCX_IMPORT_FILTER,  # infiltername
+            None,  # password
+        )
+    except ConnectionRefusedError:
+        raise  # nothing was sent: the caller picks another converter
+    except TimeoutError as error:
+        raise _ConverterLost(f"aucune réponse en {timeout:g} s") from error
+    except (OSError, http.client.HTTPException) as error:
+        raise _ConverterLost(f"connexion perdue ({error})") from error
+    except xmlrpc.client.Fault as error:
+        if _UNREADABLE_MARK in error.faultString:
+            raise ConversionError(
+                _("LibreOffice ne parvient pas à ouvrir ce document Word.")
+            ) from error
+        # Anything else is LibreOffice failing (killed, crashed, the server's own timeout).
+        raise _ConverterLost(error.faultString[:200]) from error
+    return result.data
+
+
+def _convert_on_pool(docx: bytes, *, ports: list[int], timeout: float) -> bytes:
+    """Worst case about three times `timeout`: waiting for a free converter, a first try
+    that hangs, then the second try (the wait for a free converter counts in the deadline)."""
+    lost = 0
+    deadline = time.monotonic() + timeout
+    while True:
+        with _converter_slot(ports, deadline=deadline) as port:
+            pid = instance_pid(port)
+            try:
+                return _rpc_convert(port, docx, timeout)
+            except ConnectionRefusedError:
+                _mark_down(port)  # starting or restarting: not a failed try
+                continue
+            except _ConverterLost as error:
+                lost += 1
+                logger.warning("Conversion perdue sur le convertisseur %s : %s", port, error)
+                # Dead already, or hung: make sure it is gone so the supervisor restarts it.
+                instance_kill(port, expected_pid=pid)
+                _mark_down(port, seconds=2)
+                if lost > 1:
+                    raise _failed_twice() from error
+                deadline = time.monotonic() + timeout
+
+
+# -- one-shot soffice (no pool configured) ----------------------------------------------------
+#
+# Each run needs a LibreOffice profile that no other running soffice uses (PIPELINE.md: a
+# shared profile fails with exit code 1, no PDF and no message). Profiles live under
+# var/converters/oneshot/<n>/ and are taken with a flock, like the pool's converters: one per
+# concurrent conversion, whatever mix of threads and processes runs them, and reused warm.
+
+
+@contextlib.contextmanager
+def _oneshot_profile() -> Iterator[Path]:
+    base = converters_dir() / "oneshot"
+    for number in itertools.count():
+        folder = base / str(number)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(folder / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        try:
+            yield folder / "profile"
+        finally:
+            os.close(fd)
+        return
+
+
+def _convert_oneshot(docx: bytes, *, timeout: float) -> bytes:
+    for attempt in (1, 2):
+        try:
+            return _soffice_once(docx, timeout=timeout)
+        except _ConverterLost as error:
+            logger.warning("Conversion soffice perdue (essai %s) : %s", attempt, error)
+            last = error
+    raise _failed_twice() from last
+
+
+def _soffice_once(docx: bytes, *, timeout: float) -> bytes:
+    with _oneshot_profile() as profile, tempfile.TemporaryDirectory(prefix="modulr-pdf-") as tmp:
+        source = Path(tmp) / "document.docx"
+        source.write_bytes(docx)
+        command = [
+            _soffice_binary(),
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--invisible",
+            "--nocrashreport",
+            "--nodefault",
+            "--nologo",
+            "--nofirststartwizard",
+            "--norestore",
+            f"--infilter={DOCX_IMPORT_FILTER}",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            tmp,
+            str(source),
+        ]
+        try:
+            process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # soffice forks soffice.bin: kill the whole group
+            )
+        except OSError as error:
+            raise ConversionError(_("LibreOffice (soffice) est introuvable.")) from error
+        try:
+            output, _unused = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired as error:
+            # soffice is a launcher that forks soffice.bin: kill the whole group.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise _ConverterLost(f"aucune réponse en {timeout:g} s") from error
+        pdf = Path(tmp) / "document.pdf"
+        if pdf.exists() and pdf.stat().st_size:
+            return pdf.read_bytes()
+        if process.returncode < 0:
+            raise _ConverterLost(f"soffice tué par le signal {-process.returncode}")
+        logger.warning("soffice sans PDF (code %s) : %s", process.returncode, output[-500:])
+        raise ConversionError(_("LibreOffice ne parvient pas à ouvrir ce document Word."))

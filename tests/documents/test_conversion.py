@@ -1,0 +1,289 @@
+"""Word → PDF with a real LibreOffice: the converter pool, its failures, the one-shot fallback.
+
+Tests marked `libreoffice` run on the session's pool of 2 converters (tests/converter_pool.py).
+Faults are injected for real: SIGKILL and SIGSTOP on soffice, a port nobody listens on.
+"""
+
+import fcntl
+import io
+import os
+import signal
+import subprocess
+import threading
+import time
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
+import pytest
+from docx import Document
+
+from documents.conversion import ConversionError, convert_to_pdf
+from documents.converter_pool import instance_dir, instance_pid, instance_processes
+from tests.converter_pool import (
+    converter_answers,
+    free_converter_ports,
+    start_pool,
+    stop_pool,
+    wait_until_ready,
+)
+
+pytestmark = pytest.mark.libreoffice
+
+
+def make_docx(text: str, *, rows: int = 3) -> bytes:
+    """A one-page attestation-like document: header, footer, a paragraph, a table."""
+    document = Document()
+    section = document.sections[0]
+    section.header.paragraphs[0].text = "Cabinet Martin Courtage"
+    section.footer.paragraphs[0].text = "Document généré par modulr"
+    document.add_heading("Attestation d'assurance", level=1)
+    document.add_paragraph(text)
+    table = document.add_table(rows=rows, cols=3)
+    for index, row in enumerate(table.rows):
+        row.cells[0].text = f"Ligne {index + 1}"
+        row.cells[1].text = "Responsabilité civile"
+        row.cells[2].text = "1 500,00 €"
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def pdf_text(pdf: bytes) -> str:
+    result = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    )
+    return result.stdout.decode()
+
+
+def corrupt_docx() -> bytes:
+    """A real zip with Word's parts, whose document.xml is not XML: only LibreOffice can tell."""
+    source = zipfile.ZipFile(io.BytesIO(make_docx("x")))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in source.namelist():
+            content = source.read(name)
+            archive.writestr(name, b"<w:document <<<" if name == "word/document.xml" else content)
+    return buffer.getvalue()
+
+
+@contextmanager
+def converter_held(port: int):
+    """Hold a converter the way a busy caller does, so conversions go to the other one."""
+    fd = os.open(instance_dir(port) / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        os.close(fd)
+
+
+def converter_busy(port: int) -> bool:
+    fd = os.open(instance_dir(port) / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def soffice_pid(port: int) -> int:
+    for pid in instance_processes(port):
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            if b"soffice.bin" in cmdline.read():
+                return pid
+    raise AssertionError(f"pas de soffice.bin pour le convertisseur {port}")
+
+
+def wait_for(condition, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition jamais remplie"
+        time.sleep(0.02)
+
+
+class Background:
+    """Runs one conversion in a thread and keeps its result or its error."""
+
+    def __init__(self, docx: bytes, **kwargs):
+        self.result: bytes | None = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(docx,), kwargs=kwargs)
+        self.thread.start()
+
+    def _run(self, docx, **kwargs):
+        try:
+            self.result = convert_to_pdf(docx, **kwargs)
+        except BaseException as error:  # noqa: BLE001 - handed to the test
+            self.error = error
+
+    def join(self, timeout: float = 120) -> bytes:
+        self.thread.join(timeout)
+        assert not self.thread.is_alive(), "la conversion ne s'est jamais terminée"
+        if self.error:
+            raise self.error
+        return self.result
+
+
+# -- the pool ---------------------------------------------------------------------------------
+
+
+def test_pool_converts_a_word_document_to_a_pdf_with_its_text(converter_pool):
+    pdf = convert_to_pdf(make_docx("Transports Dupont SAS est assurée au 28/11/2026."))
+
+    assert pdf.startswith(b"%PDF-")
+    text = pdf_text(pdf)
+    assert "Transports Dupont SAS est assurée au 28/11/2026." in text
+    assert "Cabinet Martin Courtage" in text  # header
+    assert "Document généré par modulr" in text  # footer
+    assert "Responsabilité civile" in text  # table
+
+
+def test_twenty_conversions_in_parallel_all_produce_their_own_pdf(converter_pool):
+    documents = [make_docx(f"Attestation numéro {index:02d}") for index in range(20)]
+
+    with ThreadPoolExecutor(max_workers=20) as executor:
+        pdfs = list(executor.map(convert_to_pdf, documents))
+
+    for index, pdf in enumerate(pdfs):
+        assert f"Attestation numéro {index:02d}" in pdf_text(pdf)
+
+
+def test_converter_killed_during_a_conversion_is_replaced_and_the_conversion_succeeds(
+    converter_pool, settings
+):
+    victim, other = converter_pool
+    old_pid = instance_pid(victim)
+    long_document = make_docx("Attestation longue", rows=1500)  # ~1.5 s to convert
+
+    with converter_held(other):
+        conversion = Background(long_document)
+        wait_for(lambda: converter_busy(victim))
+        time.sleep(0.3)
+        assert converter_busy(victim), "la conversion devait être en cours"
+        os.kill(soffice_pid(victim), signal.SIGKILL)
+    pdf = conversion.join()
+
+    assert "Attestation longue" in pdf_text(pdf)
+    # The supervisor has started a new converter in its place, and it converts.
+    wait_for(lambda: instance_pid(victim) not in (None, old_pid), timeout=30)
+    assert wait_until_ready([victim], timeout=60)
+    settings.CONVERTER_PORTS = [victim]
+    assert "Encore là" in pdf_text(convert_to_pdf(make_docx("Encore là")))
+
+
+def test_hung_converter_is_killed_after_the_timeout_and_the_conversion_retried(converter_pool):
+    victim, other = converter_pool
+    old_pid = instance_pid(victim)
+    frozen = soffice_pid(victim)
+    os.kill(frozen, signal.SIGSTOP)  # LibreOffice stops answering, as on a pathological file
+
+    started = time.monotonic()
+    with converter_held(other):
+        conversion = Background(make_docx("Attestation après blocage"), timeout=3)
+        wait_for(lambda: converter_busy(victim))
+    pdf = conversion.join()
+
+    assert time.monotonic() - started >= 3
+    assert "Attestation après blocage" in pdf_text(pdf)
+    # Killed, and reaped by the supervisor: no zombie left behind.
+    wait_for(lambda: not os.path.exists(f"/proc/{frozen}"))
+    wait_for(lambda: instance_pid(victim) not in (None, old_pid), timeout=30)
+    assert wait_until_ready([victim], timeout=60)
+
+
+def test_garbage_is_refused_with_a_french_message(converter_pool):
+    with pytest.raises(ConversionError, match="n'est pas un document Word"):
+        convert_to_pdf(b"\x00\x01 ceci n'est pas un fichier Word " * 100)
+
+
+def test_a_damaged_word_file_fails_fast_on_the_pool_without_killing_the_converter(
+    converter_pool,
+):
+    pids = {port: instance_pid(port) for port in converter_pool}
+
+    started = time.monotonic()
+    with pytest.raises(ConversionError, match="ne parvient pas à ouvrir ce document Word"):
+        convert_to_pdf(corrupt_docx(), timeout=20)
+
+    assert time.monotonic() - started < 10
+    assert {port: instance_pid(port) for port in converter_pool} == pids
+
+
+def test_no_converter_listening_gives_a_french_error_within_the_timeout(settings):
+    settings.CONVERTER_PORTS = free_converter_ports(1)
+
+    started = time.monotonic()
+    with pytest.raises(ConversionError, match="Aucun convertisseur PDF n'est disponible"):
+        convert_to_pdf(make_docx("Personne n'écoute"), timeout=1)
+
+    assert time.monotonic() - started < 5
+
+
+def test_run_converters_stops_every_process_on_ctrl_c_and_leaves_no_zombie(tmp_path):
+    [port] = free_converter_ports(1)
+    supervisor = start_pool([port], tmp_path / "supervisor.log")
+    try:
+        assert wait_until_ready([port], process=supervisor), (
+            tmp_path / "supervisor.log"
+        ).read_text()
+        pids = instance_processes(port)
+        assert len(pids) >= 2  # unoserver and its soffice
+    finally:
+        code = stop_pool(supervisor)
+
+    assert code == 0
+    assert not converter_answers(port, timeout=1)
+    # /proc/<pid> also exists for a zombie: gone means exited and reaped.
+    assert [pid for pid in pids if os.path.exists(f"/proc/{pid}")] == []
+    assert "Convertisseurs arrêtés." in (tmp_path / "supervisor.log").read_text()
+
+
+# -- one-shot soffice, when no pool is configured -----------------------------------------------
+
+
+def test_without_a_pool_one_shot_soffice_produces_the_pdf(settings):
+    settings.CONVERTER_PORTS = []
+
+    pdf = convert_to_pdf(make_docx("Boulangerie Leroy SARL, contrat MRH-2026-014"))
+
+    assert "Boulangerie Leroy SARL, contrat MRH-2026-014" in pdf_text(pdf)
+
+
+def test_two_one_shot_conversions_in_parallel_do_not_collide_on_the_profile(settings):
+    settings.CONVERTER_PORTS = []
+    documents = [make_docx("Première attestation"), make_docx("Seconde attestation")]
+
+    with ThreadPoolExecutor(max_workers=2) as executor:
+        first, second = executor.map(convert_to_pdf, documents)
+
+    assert "Première attestation" in pdf_text(first)
+    assert "Seconde attestation" in pdf_text(second)
+
+
+def test_one_shot_refuses_a_damaged_word_file(settings):
+    settings.CONVERTER_PORTS = []
+
+    with pytest.raises(ConversionError, match="ne parvient pas à ouvrir ce document Word"):
+        convert_to_pdf(corrupt_docx())
+
+
+def test_one_shot_that_hangs_is_killed_and_tried_once_more(settings, tmp_path):
+    # Fault injection: a "soffice" that never answers and records each start.
+    starts = tmp_path / "starts"
+    fake = tmp_path / "soffice"
+    fake.write_text(f"#!/bin/sh\necho $$ >> {starts}\nexec sleep 60\n")
+    fake.chmod(0o755)
+    settings.CONVERTER_PORTS = []
+    settings.SOFFICE_BINARY = str(fake)
+
+    started = time.monotonic()
+    with pytest.raises(ConversionError, match="a échoué deux fois"):
+        convert_to_pdf(make_docx("Jamais converti"), timeout=1)
+
+    assert 2 <= time.monotonic() - started < 10
+    pids = starts.read_text().split()
+    assert len(pids) == 2
+    assert [pid for pid in pids if os.path.exists(f"/proc/{pid}")] == []

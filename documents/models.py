@@ -227,3 +227,6 @@ class AttestationCounter(models.Model):
     class Meta:
         verbose_name = _("compteur d'attestations")
         verbose_name_plural = _("compteurs d'attestations")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"

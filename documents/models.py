@@ -230,3 +230,135 @@ class AttestationCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"
+
+
+class AttestationRequest(models.Model):
+    """A client's request from the extranet; kept forever, even once its document is destroyed.
+
+    Life: ``pending`` → ``generating`` → ``ready`` (shared) or ``awaiting_validation`` (held for
+    staff) → ``ready`` / ``refused``; any generation error → ``failed`` (retryable).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En cours de génération")
+        GENERATING = "generating", _("En cours de génération")
+        READY = "ready", _("Disponible")
+        AWAITING_VALIDATION = "awaiting_validation", _("En attente de validation")
+        REFUSED = "refused", _("Refusée")
+        FAILED = "failed", _("Échec de la génération")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("compte extranet"),
+        on_delete=models.PROTECT,
+        related_name="attestation_requests",
+    )
+    contract = models.ForeignKey(
+        Contract,
+        verbose_name=_("contrat"),
+        on_delete=models.CASCADE,
+        related_name="attestation_requests",
+    )
+    beneficiary = models.ForeignKey(
+        Beneficiary,
+        verbose_name=_("bénéficiaire"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="attestation_requests",
+    )
+    template = models.ForeignKey(
+        DocumentTemplate,
+        verbose_name=_("modèle"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="attestation_requests",
+    )
+    # Snapshots: what the client saw, readable after the model or beneficiary changes.
+    title = models.CharField(_("attestation demandée"), max_length=250)
+    beneficiary_label = models.CharField(_("bénéficiaire (libellé)"), max_length=250, blank=True)
+    values = models.JSONField(_("valeurs saisies"), default=dict, blank=True)
+    status = models.CharField(
+        _("statut"), max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    needs_validation = models.BooleanField(_("validation préalable"), default=False)
+    error = models.TextField(_("erreur"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    document = models.OneToOneField(
+        Document,
+        verbose_name=_("document"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="attestation_request",
+    )
+    task = models.ForeignKey(
+        "tasks.Task",
+        verbose_name=_("tâche de validation"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="attestation_requests",
+    )
+    numero = models.CharField(_("n° d'attestation"), max_length=20, blank=True)
+    refusal_reason = models.TextField(_("motif du refus"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("décidée par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("demandée le"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("mise à jour le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("demande d'attestation")
+        verbose_name_plural = _("demandes d'attestation")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.contract})"
+
+
+class AttestationEvent(models.Model):
+    """The audit trail of a request: who did what, when. Never deleted with the document."""
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", _("Demande envoyée")
+        GENERATED = "generated", _("Attestation générée")
+        SHARED = "shared", _("Attestation partagée sur l'extranet")
+        VALIDATED = "validated", _("Demande validée")
+        REFUSED = "refused", _("Demande refusée")
+        FAILED = "failed", _("Échec de la génération")
+        RETRIED = "retried", _("Nouvelle tentative")
+        DESTROYED = "destroyed", _("Attestation détruite")
+
+    request = models.ForeignKey(
+        AttestationRequest,
+        verbose_name=_("demande"),
+        on_delete=models.CASCADE,
+        related_name="events",
+    )
+    kind = models.CharField(_("étape"), max_length=12, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("le"), default=timezone.now)
+    detail = models.TextField(_("détail"), blank=True)
+
+    class Meta:
+        verbose_name = _("étape de la demande")
+        verbose_name_plural = _("historique des demandes")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.at:%d/%m/%Y %H:%M})"

@@ -1,0 +1,396 @@
+"""Document templates in the intranet (issue 3).
+
+Upload with checking, « Configurer le modèle », the tag dictionary and the preview.
+The rules (what a valid model is, which tags are fields, how a field defaults, how a
+preview renders) live in ``documents``; these screens validate input and call them.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Count, Prefetch, Q
+from django.forms import modelformset_factory
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from contracts.models import Beneficiary, Contract
+from contracts.selectors import contract_is_in_force
+from documents import rendering, services, tags
+from documents.models import DocumentTemplate, ProductAttestationModel, TemplateField
+
+from .sites import site
+
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+class DocumentTemplateForm(forms.ModelForm):
+    """Checks the Word model on upload: the reason of a refusal shows on the file field."""
+
+    class Meta:
+        model = DocumentTemplate
+        fields = ["name", "type", "entity", "file", "pdf_conversion"]
+        widgets = {"file": forms.ClearableFileInput(attrs={"accept": ".docx"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # None: the file was not (re)placed, so the fields stay as they are.
+        self.unknown_tags: list[str] | None = None
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if not isinstance(upload, UploadedFile):
+            return upload  # the stored file, kept as is
+        # One byte past the limit is enough for template_check to refuse a huge file.
+        data = upload.read(rendering.MAX_UPLOAD_BYTES + 1)
+        upload.seek(0)
+        try:
+            self.unknown_tags = rendering.template_check(data=data, filename=upload.name)
+        except rendering.TemplateInvalid as exc:
+            raise ValidationError(str(exc), code="invalid_template") from exc
+        return upload
+
+
+def _names(names) -> str:
+    return ", ".join(names) if names else gettext("aucune")
+
+
+@admin.register(DocumentTemplate, site=site)
+class DocumentTemplateAdmin(admin.ModelAdmin):
+    form = DocumentTemplateForm
+    list_display = [
+        "name",
+        "type",
+        "entity",
+        "pdf_conversion",
+        "created_at",
+        "field_count",
+        "products",
+        "tools",
+    ]
+    list_filter = ["type", "entity"]
+    search_fields = ["name"]
+    fields = ["name", "type", "entity", "file", "pdf_conversion"]
+
+    def get_queryset(self, request):
+        links = ProductAttestationModel.objects.select_related("product").order_by("product__name")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(field_count=Count("fields", distinct=True))
+            .prefetch_related(Prefetch("product_links", queryset=links))
+        )
+
+    @admin.display(description=_("zones de saisie"), ordering="field_count")
+    def field_count(self, obj: DocumentTemplate) -> int:
+        return obj.field_count
+
+    @admin.display(description=_("produits"))
+    def products(self, obj: DocumentTemplate) -> str:
+        return ", ".join(link.product.name for link in obj.product_links.all()) or "—"
+
+    @admin.display(description=_("actions"))
+    def tools(self, obj: DocumentTemplate) -> str:
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("intranet:documents_documenttemplate_configure", args=[obj.pk]),
+            gettext("Configurer le modèle"),
+            reverse("intranet:documents_documenttemplate_preview", args=[obj.pk]),
+            gettext("Aperçu"),
+        )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if form.unknown_tags is None:
+            return
+        diff = services.document_template_sync_fields(template=obj, unknown_tags=form.unknown_tags)
+        if change:
+            messages.info(
+                request,
+                gettext("Nouvelles zones de saisie : %(added)s ; zones retirées : %(removed)s.")
+                % {"added": _names(diff.added), "removed": _names(diff.removed)},
+            )
+        elif diff.added:
+            messages.info(
+                request,
+                gettext("Zones de saisie créées : %(added)s.") % {"added": _names(diff.added)},
+            )
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "dictionnaire/",
+                wrap(require_GET(self.tag_dictionary_view)),
+                name="documents_documenttemplate_tags",
+            ),
+            path(
+                "<int:object_id>/configurer/",
+                wrap(self.configure_view),
+                name="documents_documenttemplate_configure",
+            ),
+            path(
+                "<int:object_id>/apercu/",
+                wrap(self.preview_view),
+                name="documents_documenttemplate_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+    # -- helpers shared by the custom views ---------------------------------------------
+
+    def _template_or_404(self, request, object_id: int, *, change: bool) -> DocumentTemplate:
+        template = get_object_or_404(DocumentTemplate, pk=object_id)
+        allowed = (
+            self.has_change_permission(request, template)
+            if change
+            else self.has_view_permission(request, template)
+        )
+        if not allowed:
+            raise PermissionDenied
+        return template
+
+    def _context(self, request, title: str, **extra) -> dict:
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": title,
+            **extra,
+        }
+
+    # -- « Configurer le modèle » ---------------------------------------------------------
+
+    def configure_view(self, request, object_id: int):
+        template = self._template_or_404(request, object_id, change=True)
+        FieldFormSet = modelformset_factory(
+            TemplateField, form=TemplateFieldForm, extra=0, can_delete=False
+        )
+        formset = FieldFormSet(
+            request.POST if request.method == "POST" else None,
+            queryset=template.fields.all(),
+        )
+        if request.method == "POST" and formset.is_valid():
+            formset.save()
+            messages.success(request, gettext("Les zones de saisie sont enregistrées."))
+            return redirect("intranet:documents_documenttemplate_configure", template.pk)
+        title = gettext("Configurer le modèle « %(name)s »") % {"name": template.name}
+        return TemplateResponse(
+            request,
+            "admin/documents/documenttemplate/configure.html",
+            self._context(request, title, original=template, formset=formset),
+        )
+
+    # -- « Dictionnaire des étiquettes » --------------------------------------------------
+
+    def tag_dictionary_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        contract = _example_contract(request.GET.get("contrat"), request.GET.get("numero"))
+        beneficiary = _example_beneficiary(contract)
+        rows = (
+            tags.tag_examples(contract=contract, beneficiary=beneficiary)
+            if contract is not None
+            else [(tag.name, tag.description, "") for tag in tags.KNOWN_TAGS]
+        )
+        return TemplateResponse(
+            request,
+            "admin/documents/documenttemplate/tag_dictionary.html",
+            self._context(
+                request,
+                gettext("Dictionnaire des étiquettes"),
+                rows=rows,
+                contract=contract,
+                beneficiary=beneficiary,
+                numero=request.GET.get("numero") or (contract.numero if contract else ""),
+            ),
+        )
+
+    # -- « Aperçu » -----------------------------------------------------------------------
+
+    def preview_view(self, request, object_id: int):
+        template = self._template_or_404(request, object_id, change=False)
+        contract = None
+        if request.GET.get("contrat"):
+            contract = get_object_or_404(
+                Contract.objects.select_related("client"), pk=_int_or_404(request.GET["contrat"])
+            )
+        fields = list(template.fields.all())
+        form = None
+        if contract is not None:
+            form = PreviewForm(
+                request.POST if request.method == "POST" else None,
+                template=template,
+                contract=contract,
+                fields=fields,
+            )
+            if request.method == "POST" and form.is_valid():
+                response = self._preview_response(template, contract, form)
+                if response is not None:
+                    return response
+        query = request.GET.get("q", "").strip()
+        return TemplateResponse(
+            request,
+            "admin/documents/documenttemplate/preview.html",
+            self._context(
+                request,
+                gettext("Aperçu du modèle « %(name)s »") % {"name": template.name},
+                original=template,
+                contract=contract,
+                form=form,
+                query=query,
+                matches=_contract_search(query) if query and contract is None else None,
+            ),
+        )
+
+    def _preview_response(self, template, contract, form) -> HttpResponse | None:
+        """The file inline, or None with the reason on the form when it cannot be made."""
+        from documents.conversion import ConversionError
+
+        try:
+            data, filename = services.template_preview(
+                template=template,
+                contract=contract,
+                beneficiary=form.cleaned_data.get("beneficiary"),
+                values=form.field_values(),
+            )
+        except (rendering.TemplateInvalid, ConversionError) as exc:
+            form.add_error(None, str(exc))
+            return None
+        extension = filename.rsplit(".", 1)[-1].lower()
+        response = HttpResponse(data, content_type=CONTENT_TYPES.get(extension, "application/pdf"))
+        response["Content-Disposition"] = content_disposition_header(False, filename)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class TemplateFieldForm(forms.ModelForm):
+    class Meta:
+        model = TemplateField
+        fields = [
+            "label",
+            "type",
+            "default",
+            "default_days_offset",
+            "required",
+            "help_text",
+            "choices",
+            "position",
+        ]
+        widgets = {
+            "label": forms.TextInput(attrs={"size": 24}),
+            "default": forms.TextInput(attrs={"size": 16}),
+            "default_days_offset": forms.NumberInput(attrs={"style": "width: 5em"}),
+            "help_text": forms.TextInput(attrs={"size": 24}),
+            "choices": forms.Textarea(attrs={"rows": 3, "cols": 20}),
+            "position": forms.NumberInput(attrs={"style": "width: 4em"}),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("type")
+        if kind == TemplateField.Type.CHOICE and not (cleaned.get("choices") or "").strip():
+            self.add_error("choices", gettext("Indiquez les choix de la liste, un par ligne."))
+        if kind != TemplateField.Type.DATE and cleaned.get("default_days_offset") is not None:
+            self.add_error(
+                "default_days_offset",
+                gettext("« Aujourd'hui plus N jours » ne vaut que pour une date."),
+            )
+        return cleaned
+
+
+class PreviewForm(forms.Form):
+    """The beneficiary (of that contract only) and the template's fields, defaults filled."""
+
+    def __init__(self, *args, template, contract, fields, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.template_fields = fields
+        self.fields["beneficiary"] = forms.ModelChoiceField(
+            label=_("Bénéficiaire"),
+            queryset=Beneficiary.objects.filter(contract=contract),
+            required=template.entity == DocumentTemplate.Entity.BENEFICIAIRE,
+            empty_label=_("— aucun (attestation du contrat) —"),
+        )
+        for field in fields:
+            self.fields[f"field_{field.name}"] = _preview_input(field)
+
+    def field_values(self) -> dict[str, str]:
+        return {
+            field.name: self.cleaned_data.get(f"field_{field.name}") or ""
+            for field in self.template_fields
+        }
+
+
+def _preview_input(field: TemplateField) -> forms.Field:
+    options = {
+        "label": field.label or field.name,
+        "required": field.required,
+        "help_text": field.help_text,
+        "initial": services.field_initial(field=field),
+    }
+    if field.type == TemplateField.Type.CHOICE:
+        choices = [("", "—"), *((c, c) for c in field.choice_list)]
+        return forms.ChoiceField(choices=choices, **options)
+    widget = {
+        TemplateField.Type.TEXTAREA: forms.Textarea(attrs={"rows": 3}),
+        TemplateField.Type.NUMBER: forms.TextInput(attrs={"inputmode": "decimal"}),
+    }.get(field.type, forms.TextInput)
+    return forms.CharField(widget=widget, **options)
+
+
+def _int_or_404(value: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+def _contract_search(query: str):
+    return (
+        Contract.objects.select_related("client", "product")
+        .filter(Q(numero__icontains=query) | Q(client__nom__icontains=query))
+        .order_by("numero")[:20]
+    )
+
+
+def _example_contract(contract_id: str | None, numero: str | None) -> Contract | None:
+    """The contract the dictionary takes its examples from.
+
+    The one asked for, else the first in-force contract with a beneficiary (so that the
+    ``beneficiaire.*`` rows show something), else any contract.
+    """
+    contracts = Contract.objects.select_related("client", "product")
+    if contract_id:
+        return get_object_or_404(contracts, pk=_int_or_404(contract_id))
+    if numero:
+        return get_object_or_404(contracts, numero__iexact=numero.strip())
+    today = timezone.localdate()
+    # Only statuses that can be in force; a bounded look, this is a help page.
+    candidates = (
+        contracts.filter(
+            status__in=[Contract.Status.EN_COURS, Contract.Status.RESILIE],
+            beneficiaries__isnull=False,
+        )
+        .distinct()
+        .order_by("pk")[:50]
+    )
+    for contract in candidates:
+        if contract_is_in_force(contract=contract, today=today):
+            return contract
+    return contracts.order_by("pk").first()
+
+
+def _example_beneficiary(contract: Contract | None) -> Beneficiary | None:
+    if contract is None:
+        return None
+    return contract.beneficiaries.order_by("date_sortie", "pk").first()

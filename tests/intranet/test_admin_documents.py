@@ -1,0 +1,432 @@
+"""Document templates in the intranet: upload checking, « Configurer le modèle »,
+the tag dictionary and the preview (issue 3)."""
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from contracts.selectors import cabinet_get
+from documents.models import Document, DocumentTemplate, ProductAttestationModel, TemplateField
+from tests import docx_models, factories
+
+ADD_URL = reverse("intranet:documents_documenttemplate_add")
+LIST_URL = reverse("intranet:documents_documenttemplate_changelist")
+TAGS_URL = reverse("intranet:documents_documenttemplate_tags")
+LOGIN_URL = reverse("intranet:login")
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def docx_bytes(*paragraphs: str) -> bytes:
+    return docx_models.simple_model(*paragraphs)
+
+
+EVENT_MODEL = (
+    "Attestation d'assurance",
+    "Contrat n° {{ contrat.numero }} souscrit par {{ client.nom }}.",
+    "Motif : {{ motif }}, à partir du {{ date_debut }}.",
+)
+
+
+def upload(data: bytes, name: str = "attestation.docx") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data, content_type=DOCX_TYPE)
+
+
+def template_form(file, **overrides) -> dict:
+    return {
+        "name": "Attestation événement",
+        "type": DocumentTemplate.Type.ATTESTATION,
+        "entity": DocumentTemplate.Entity.CONTRAT,
+        "pdf_conversion": "on",
+        "file": file,
+        **overrides,
+    }
+
+
+def stored_files(root) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+def add_template(client, data: bytes = None, **overrides) -> DocumentTemplate:
+    response = client.post(
+        ADD_URL, template_form(upload(data or docx_bytes(*EVENT_MODEL)), **overrides)
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    return DocumentTemplate.objects.latest("pk")
+
+
+def configure_url(template) -> str:
+    return reverse("intranet:documents_documenttemplate_configure", args=[template.pk])
+
+
+def preview_url(template) -> str:
+    return reverse("intranet:documents_documenttemplate_preview", args=[template.pk])
+
+
+@pytest.fixture
+def staff(client, staff_user):
+    client.force_login(staff_user)
+    return client
+
+
+@pytest.fixture
+def contract(client_a):
+    contract = factories.ContractFactory(numero="FLT-2026-0042", client=client_a)
+    factories.VehicleFactory(contract=contract, immatriculation="GH-123-JK")
+    factories.paid_quittance(contract)
+    return contract
+
+
+# -- upload ---------------------------------------------------------------------------------
+
+
+def test_upload_valid_model_creates_its_fields(staff, _private_storage):
+    response = staff.post(ADD_URL, template_form(upload(docx_bytes(*EVENT_MODEL))), follow=True)
+
+    assert response.status_code == 200
+    template = DocumentTemplate.objects.get()
+    fields = {f.name: f for f in template.fields.all()}
+    assert set(fields) == {"motif", "date_debut"}
+    assert fields["date_debut"].label == "Date début"
+    assert fields["date_debut"].type == TemplateField.Type.DATE
+    assert fields["motif"].type == TemplateField.Type.TEXT
+    assert "Zones de saisie créées" in response.content.decode()
+    assert len(stored_files(_private_storage)) == 1
+
+
+@pytest.mark.parametrize(
+    ("filename", "data", "reason"),
+    [
+        pytest.param("attestation.docm", docx_bytes(*EVENT_MODEL), "format .docx", id="docm-name"),
+        pytest.param("attestation.docx", docx_models.docm_renamed(), "macros", id="docm-renamed"),
+        pytest.param(
+            "attestation.docx",
+            b"Ceci n'est qu'un texte.",
+            "pas un vrai document Word",
+            id="renamed-text",
+        ),
+        pytest.param(
+            "attestation.docx",
+            docx_models.syntax_error_model(),
+            "Erreur dans une balise du modèle",
+            id="syntax",
+        ),
+        pytest.param(
+            "attestation.docx",
+            docx_models.unknown_filter_model(),
+            "le filtre « majuscules »",
+            id="unknown-filter",
+        ),
+        pytest.param(
+            "attestation.docx",
+            docx_models.external_image_model("https://example.com/logo.png"),
+            "ressource externe",
+            id="external-image",
+        ),
+    ],
+)
+def test_upload_refuses_bad_models_with_the_reason(staff, _private_storage, filename, data, reason):
+    response = staff.post(ADD_URL, template_form(upload(data, filename)))
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["file"]
+    assert reason in " ".join(errors)
+    assert reason in response.content.decode()
+    assert not DocumentTemplate.objects.exists()
+    assert stored_files(_private_storage) == []
+
+
+def test_replacing_the_file_keeps_settings_and_tells_what_changed(staff):
+    template = add_template(staff)
+    template.fields.filter(name="motif").update(
+        label="Motif du déplacement", required=False, help_text="Salon, chantier…"
+    )
+    new_model = docx_bytes("{{ contrat.numero }}", "{{ motif }} à {{ lieu }}")
+    change_url = reverse("intranet:documents_documenttemplate_change", args=[template.pk])
+
+    response = staff.post(
+        change_url, template_form(upload(new_model), name=template.name), follow=True
+    )
+
+    page = response.content.decode()
+    assert "Nouvelles zones de saisie : lieu ; zones retirées : date_debut." in page
+    fields = {f.name: f for f in TemplateField.objects.filter(template=template)}
+    assert set(fields) == {"motif", "lieu"}
+    assert fields["motif"].label == "Motif du déplacement"
+    assert fields["motif"].required is False
+    assert fields["motif"].help_text == "Salon, chantier…"
+
+
+def test_changing_only_the_name_leaves_the_fields_alone(staff):
+    template = add_template(staff)
+    template.fields.filter(name="motif").update(label="Motif du déplacement")
+    change_url = reverse("intranet:documents_documenttemplate_change", args=[template.pk])
+
+    response = staff.post(change_url, template_form("", name="Autre nom"), follow=True)
+
+    assert response.status_code == 200
+    template.refresh_from_db()
+    assert template.name == "Autre nom"
+    assert "Nouvelles zones" not in response.content.decode()
+    assert template.fields.get(name="motif").label == "Motif du déplacement"
+
+
+def test_template_list_shows_fields_and_products(staff, django_assert_max_num_queries):
+    template = add_template(staff)
+    product = factories.ProductFactory(name="Flotte automobile")
+    ProductAttestationModel.objects.create(product=product, template=template)
+    add_template(staff, docx_bytes("{{ contrat.numero }}"), name="Attestation simple")
+
+    cabinet_get()  # created on first use, not part of what the list costs
+    # session, user, count, filtered count, cabinet (site title), the page, its product links
+    with django_assert_max_num_queries(7):
+        response = staff.get(LIST_URL)
+
+    page = response.content.decode()
+    assert "Attestation événement" in page
+    assert "Flotte automobile" in page
+    assert "Configurer le modèle" in page
+    assert "Dictionnaire des étiquettes" in page
+
+
+# -- « Configurer le modèle » ---------------------------------------------------------------
+
+
+def formset_data(template, **changes) -> dict:
+    """The configure form as shown, with ``changes`` ({name: {field: value}}) applied."""
+    fields = list(template.fields.all())
+    data = {
+        "form-TOTAL_FORMS": str(len(fields)),
+        "form-INITIAL_FORMS": str(len(fields)),
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "1000",
+    }
+    for i, field in enumerate(fields):
+        values = {
+            "id": field.pk,
+            "label": field.label,
+            "type": field.type,
+            "default": field.default,
+            "default_days_offset": ""
+            if field.default_days_offset is None
+            else field.default_days_offset,
+            "help_text": field.help_text,
+            "choices": field.choices,
+            "position": field.position,
+            **({"required": "on"} if field.required else {}),
+            **changes.get(field.name, {}),
+        }
+        data.update({f"form-{i}-{key}": value for key, value in values.items()})
+    return data
+
+
+def test_configure_page_lists_the_fields(staff):
+    template = add_template(staff)
+
+    response = staff.get(configure_url(template))
+
+    page = response.content.decode()
+    assert "motif" in page and "date_debut" in page
+    assert 'value="Date début"' in page
+
+
+def test_configure_saves_label_type_and_default(staff):
+    template = add_template(staff)
+    data = formset_data(
+        template,
+        motif={"label": "Motif de l'attestation", "type": "choice", "choices": "Salon\nChantier"},
+        date_debut={"label": "Premier jour", "default_days_offset": "7"},
+    )
+
+    response = staff.post(configure_url(template), data, follow=True)
+
+    assert "Les zones de saisie sont enregistrées." in response.content.decode()
+    motif = template.fields.get(name="motif")
+    assert motif.label == "Motif de l'attestation"
+    assert motif.type == TemplateField.Type.CHOICE
+    assert motif.choice_list == ["Salon", "Chantier"]
+    date_debut = template.fields.get(name="date_debut")
+    assert date_debut.label == "Premier jour"
+    assert date_debut.default_days_offset == 7
+
+
+def test_configure_refuses_a_list_without_choices_and_an_offset_on_text(staff):
+    template = add_template(staff)
+    data = formset_data(template, motif={"type": "choice", "default_days_offset": "3"})
+
+    response = staff.post(configure_url(template), data)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Indiquez les choix de la liste" in page
+    assert "ne vaut que pour une date" in page
+    assert template.fields.get(name="motif").type == TemplateField.Type.TEXT
+
+
+def test_configure_a_model_without_unknown_tags(staff):
+    template = add_template(staff, docx_bytes("{{ contrat.numero }}"))
+
+    response = staff.get(configure_url(template))
+
+    assert "Ce modèle n'a aucune étiquette inconnue" in response.content.decode()
+
+
+def test_change_form_menu_links_to_configure_and_preview(staff):
+    template = add_template(staff)
+
+    response = staff.get(reverse("intranet:documents_documenttemplate_change", args=[template.pk]))
+
+    page = response.content.decode()
+    assert configure_url(template) in page
+    assert preview_url(template) in page
+    assert TAGS_URL in page
+
+
+# -- tag dictionary -------------------------------------------------------------------------
+
+
+def test_tag_dictionary_shows_examples_from_a_real_contract(staff, contract):
+    response = staff.get(TAGS_URL)
+
+    page = response.content.decode()
+    assert "contrat.numero" in page
+    assert "FLT-2026-0042" in page
+    assert "GH-123-JK" in page  # beneficiaire.immatriculation, from its vehicle
+    assert "contrat.garanties" in page  # how to write a table row loop
+
+
+def test_tag_dictionary_takes_the_contract_asked_for(staff, contract):
+    other = factories.ContractFactory(numero="MRI-77", status="resilie")
+
+    by_id = staff.get(TAGS_URL, {"contrat": other.pk}).content.decode()
+    by_number = staff.get(TAGS_URL, {"numero": "mri-77"}).content.decode()
+
+    assert "MRI-77" in by_id and "FLT-2026-0042" not in by_id
+    assert "MRI-77" in by_number
+    assert staff.get(TAGS_URL, {"contrat": "999999"}).status_code == 404
+
+
+def test_tag_dictionary_without_any_contract(staff):
+    response = staff.get(TAGS_URL)
+
+    assert response.status_code == 200
+    assert "contrat.numero" in response.content.decode()
+
+
+def test_tag_dictionary_is_read_only(staff):
+    assert staff.post(TAGS_URL).status_code == 405
+
+
+# -- preview --------------------------------------------------------------------------------
+
+
+def test_preview_finds_a_contract_by_number(staff, contract):
+    template = add_template(staff)
+
+    response = staff.get(preview_url(template), {"q": "2026-0042"})
+
+    page = response.content.decode()
+    assert f"?contrat={contract.pk}" in page
+
+
+def test_preview_form_prefills_the_defaults(staff, contract):
+    template = add_template(staff)
+    template.fields.filter(name="motif").update(default="Salon du camion")
+
+    response = staff.get(preview_url(template), {"contrat": contract.pk})
+
+    page = response.content.decode()
+    assert 'value="Salon du camion"' in page
+    assert "GH-123-JK" in page  # the contract's vehicle is offered as beneficiary
+
+
+@pytest.mark.libreoffice
+def test_preview_returns_the_pdf_without_storing_anything(staff, contract, _private_storage):
+    template = add_template(staff)
+    files_before = stored_files(_private_storage)  # the model itself
+    data = {"beneficiary": "", "field_motif": "Salon du camion", "field_date_debut": "02/03/2026"}
+
+    response = staff.post(f"{preview_url(template)}?contrat={contract.pk}", data)
+
+    assert response.status_code == 200, response.content[:2000]
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("inline")
+    text = docx_models.pdf_text(response.content)
+    assert "FLT-2026-0042" in text
+    assert "Salon du camion" in text
+    assert "APERÇU" in text.upper()
+    assert not Document.objects.exists()
+    assert stored_files(_private_storage) == files_before
+
+
+def test_preview_requires_the_required_fields(staff, contract):
+    template = add_template(staff)
+
+    response = staff.post(
+        f"{preview_url(template)}?contrat={contract.pk}",
+        {"field_motif": "", "field_date_debut": ""},
+    )
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert response.context["form"].errors
+    assert not Document.objects.exists()
+
+
+def test_preview_refuses_a_beneficiary_of_another_contract(staff, contract):
+    template = add_template(staff)
+    stranger = factories.VehicleFactory(immatriculation="ZZ-999-ZZ")
+
+    response = staff.post(
+        f"{preview_url(template)}?contrat={contract.pk}",
+        {"beneficiary": stranger.pk, "field_motif": "x", "field_date_debut": "02/03/2026"},
+    )
+
+    assert response.status_code == 200
+    assert "beneficiary" in response.context["form"].errors
+
+
+def test_preview_of_an_unknown_template_or_contract_is_404(staff, contract):
+    template = add_template(staff)
+
+    assert (
+        staff.get(reverse("intranet:documents_documenttemplate_preview", args=[999])).status_code
+        == 404
+    )
+    assert staff.get(preview_url(template), {"contrat": "999999"}).status_code == 404
+    assert staff.get(preview_url(template), {"contrat": "abc"}).status_code == 404
+
+
+# -- access ---------------------------------------------------------------------------------
+
+
+def _urls(template) -> list[str]:
+    return [ADD_URL, LIST_URL, TAGS_URL, configure_url(template), preview_url(template)]
+
+
+@pytest.fixture
+def stored_template(db):
+    return DocumentTemplate.objects.create(
+        name="Modèle", file=ContentFile(docx_bytes("{{ motif }}"), name="m.docx")
+    )
+
+
+def test_clients_are_sent_to_the_login_page(client, client_a_user, stored_template):
+    client.force_login(client_a_user)
+    for url in _urls(stored_template):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(LOGIN_URL), url
+
+
+def test_anonymous_is_sent_to_the_login_page(client, stored_template):
+    for url in _urls(stored_template):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(LOGIN_URL), url
+
+
+def test_staff_without_permission_is_refused(client, other_staff, stored_template):
+    client.force_login(other_staff)
+    for url in [TAGS_URL, configure_url(stored_template), preview_url(stored_template)]:
+        assert client.get(url).status_code == 403, url

@@ -11,6 +11,12 @@ pytest_plugins = ["tests.converter_pool"]
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """PBKDF2 at each test's setup dominated the suite's time; MD5 is fine for tests."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _private_storage(settings, tmp_path):
     """Each test writes its files in a storage of its own, so tests can list it."""
     root = tmp_path / "private"

@@ -229,20 +229,24 @@ def attestation_generate(
         if pdf:
             written.append(_store(f"{base}.pdf", pdf))
         now = timezone.now()
-        return Document.objects.create(
-            contract=contract,
-            beneficiary=beneficiary,
-            template=template,
-            title=attestation_title(template=template, contract=contract, beneficiary=beneficiary),
-            numero=numero,
-            word_file=written[0],
-            pdf_file=written[1] if pdf else "",
-            shared_on_extranet=shared,
-            shared_at=now if shared else None,
-            shared_by=user if shared else None,
-            created_at=now,
-            created_by=user,
-        )
+        # A savepoint: a refused insert leaves the caller's transaction usable.
+        with transaction.atomic():
+            return Document.objects.create(
+                contract=contract,
+                beneficiary=beneficiary,
+                template=template,
+                title=attestation_title(
+                    template=template, contract=contract, beneficiary=beneficiary
+                ),
+                numero=numero,
+                word_file=written[0],
+                pdf_file=written[1] if pdf else "",
+                shared_on_extranet=shared,
+                shared_at=now if shared else None,
+                shared_by=user if shared else None,
+                created_at=now,
+                created_by=user,
+            )
     except BaseException:
         # A failed insert must not leave orphan files in the private storage.
         storage = Document._meta.get_field("word_file").storage

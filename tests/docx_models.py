@@ -214,10 +214,16 @@ def injection_model(command: str = "id") -> bytes:
     )
 
 
-def pdf_text(pdf: bytes) -> str:
-    """What a reader sees: the text of the PDF by poppler's pdftotext."""
+def pdf_text(pdf: bytes, *, layout: bool = False) -> str:
+    """What a reader sees: the text of the PDF by poppler's pdftotext.
+
+    ``layout`` keeps the physical layout: a table row stays on one line.
+    """
     result = subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True
+        ["pdftotext", "-enc", "UTF-8", *(["-layout"] if layout else []), "-", "-"],
+        input=pdf,
+        capture_output=True,
+        check=True,
     )
     return result.stdout.decode("utf-8")
 

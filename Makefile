@@ -16,6 +16,7 @@ setup: system-deps $(STAMP) messages
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo_documents
 
 system-deps:
 	@bash scripts/install-system-deps.sh

@@ -3,7 +3,7 @@
 Each ``admin_*`` module registers its ModelAdmins on import.
 """
 
-from . import admin_contracts, admin_documents, admin_tasks  # noqa: F401
+from . import admin_attestations, admin_contracts, admin_documents, admin_tasks  # noqa: F401
 from .sites import site
 
 __all__ = ["site"]

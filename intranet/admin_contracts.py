@@ -482,6 +482,9 @@ class ContractAdmin(admin.ModelAdmin):
             inlines.append(BeneficiaryInline)
         if obj is not None:
             inlines += [QuittanceSummaryInline, DocumentInline]
+            from .admin_attestations import AttestationRequestInline  # imports this module
+
+            inlines.append(AttestationRequestInline)
         return inlines
 
     def get_formsets_with_inlines(self, request, obj=None):

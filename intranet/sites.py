@@ -33,9 +33,10 @@ class IntranetSite(admin.AdminSite):
         return context
 
     def get_urls(self):
+        from .admin_attestations import attestation_urls
         from .task_views import task_urls
 
-        return task_urls(self) + super().get_urls()
+        return task_urls(self) + attestation_urls(self) + super().get_urls()
 
     def index(self, request, extra_context=None):
         from .task_views import index_extra_context

@@ -1,0 +1,370 @@
+"""Prior validation of attestation requests (« validation préalable », issue 5).
+
+When an active « Validation (action extranet) » task template applies to a request, the
+attestation is generated but not shared, and a task lands in the intranet. Its recipients
+(or staff with « Peut décider de toute tâche ») then either:
+
+- « Valider »: the document is shared on the extranet at once, the client is told;
+- « Refuser »: the document is destroyed in every form (Word and PDF, files and row), the
+  request stays, refused with the reason, and the client is told.
+
+A task is decided once: both decisions start with ``tasks.services.task_decide``, a
+conditional UPDATE on the task row, and only the caller it returns True to acts. The loser
+gets False, never a shared-then-deleted document. Every step is written to the request's
+audit trail (``AttestationEvent``), which outlives the document.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
+from pathlib import PurePosixPath
+
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from tasks.models import Task, TaskType, Trigger
+from tasks.selectors import (
+    DECIDE_ANY_PERMISSION,
+    VIEW_ANY_PERMISSION,
+    task_can_decide,
+    task_is_recipient,
+)
+from tasks.services import task_decide, tasks_create_for_trigger
+
+from .models import AttestationEvent, AttestationRequest, Document, TemplateField
+from .services import field_label_default
+
+logger = logging.getLogger(__name__)
+
+VIEW_DOCUMENT_PERMISSION = "documents.view_document"
+REFUSAL_REASON_MAX_LENGTH = 2000
+
+
+class AttestationDecisionImpossible(Exception):
+    """The request cannot be decided now; ``str(exc)`` is the French reason for staff."""
+
+
+# -- opening the validation -------------------------------------------------------------------
+
+
+def attestation_validation_open(*, request: AttestationRequest) -> list[Task]:
+    """Creates the validation task of ``request`` and links it; returns the tasks created.
+
+    Call it inside the transaction that records the request: the recipients are e-mailed
+    once it commits, and a rolled-back request leaves no task behind.
+
+    Each applicable template generates its task (subject, due date, priority, description,
+    recipients). A request has one decision, so when several templates apply their tasks
+    are merged into the first one (by template): it gathers every recipient, the earliest
+    due date and the priority of any; the others are deleted before anyone was told. Returns
+    ``[]`` when no template applies any more (deactivated since the caller checked).
+    """
+    contract = request.contract
+    tasks = tasks_create_for_trigger(
+        trigger=Trigger.EXTRANET_ATTESTATION_REQUEST,
+        types={TaskType.VALIDATION_EXTRANET},
+        product=contract.product,
+        client=contract.client,
+        contract=contract,
+        requested_by=request.user,
+        subject_suffix=f"{contract.numero} – {request.title}",
+    )
+    if not tasks:
+        return []
+    task = _tasks_merge(tasks)
+    AttestationRequest.objects.filter(pk=request.pk).update(task=task)
+    request.task = task
+    return [task]
+
+
+def _tasks_merge(tasks: list[Task]) -> Task:
+    """One task for one request: the first, with the recipients of all (see above)."""
+    first, others = tasks[0], tasks[1:]
+    if not others:
+        return first
+    for other in others:
+        first.recipient_users.add(*other.recipient_users.all())
+        first.recipient_groups.add(*other.recipient_groups.all())
+        first.account_manager_id = first.account_manager_id or other.account_manager_id
+        first.is_priority = first.is_priority or other.is_priority
+        first.due_date = min(first.due_date, other.due_date)
+    first.save(update_fields=["account_manager", "is_priority", "due_date"])
+    # Their e-mail jobs run after commit and find no task: nobody hears of them.
+    Task.objects.filter(pk__in=[other.pk for other in others]).delete()
+    return first
+
+
+# -- the decision -----------------------------------------------------------------------------
+
+
+def attestation_request_approve(*, request: AttestationRequest, user) -> bool:
+    """« Valider »: shares the attestation on the extranet now; True if this call decided.
+
+    False when the task was already decided (``request.task`` then tells by whom: see
+    ``attestation_decision_taken_message``). Raises ``PermissionDenied`` when ``user`` may
+    not decide, ``AttestationDecisionImpossible`` when the attestation is not generated yet
+    or is gone; nothing is decided then. The client is e-mailed once the decision commits.
+    """
+    task = _task_of(request)
+    with _undone_in_memory_on_error(task), transaction.atomic():
+        if not task_decide(task=task, user=user, outcome=Task.Status.APPROVED):
+            return False
+        locked = _awaiting_validation_locked(request)
+        document = Document.objects.select_for_update().filter(pk=locked.document_id).first()
+        if document is None or not _main_file_stored(document):
+            raise AttestationDecisionImpossible(
+                gettext("L'attestation générée est introuvable : elle ne peut pas être partagée.")
+            )
+        now = timezone.now()
+        Document.objects.filter(pk=document.pk).update(
+            shared_on_extranet=True, shared_at=now, shared_by=user
+        )
+        AttestationRequest.objects.filter(pk=locked.pk).update(
+            status=AttestationRequest.Status.READY, decided_by=user, decided_at=now, error=""
+        )
+        _event(locked, AttestationEvent.Kind.VALIDATED, user, now)
+        _event(locked, AttestationEvent.Kind.SHARED, user, now, detail=document.numero or "")
+        transaction.on_commit(partial(_email, "approved", locked.pk), robust=True)
+    request.refresh_from_db()
+    return True
+
+
+def attestation_request_refuse(*, request: AttestationRequest, user, reason: str = "") -> bool:
+    """« Refuser »: destroys the attestation in every form; True if this call decided.
+
+    The request stays, refused with ``reason`` (shown to the client). The document's row is
+    deleted in the decision's transaction and its files once it commits: a rollback leaves
+    the document whole, a commit leaves nothing in the storage. Same returns and errors as
+    ``attestation_request_approve``.
+    """
+    reason = (reason or "").strip()[:REFUSAL_REASON_MAX_LENGTH]
+    task = _task_of(request)
+    with _undone_in_memory_on_error(task), transaction.atomic():
+        if not task_decide(task=task, user=user, outcome=Task.Status.REFUSED, note=reason):
+            return False
+        locked = _awaiting_validation_locked(request)
+        now = timezone.now()
+        AttestationRequest.objects.filter(pk=locked.pk).update(
+            status=AttestationRequest.Status.REFUSED,
+            refusal_reason=reason,
+            decided_by=user,
+            decided_at=now,
+        )
+        _event(locked, AttestationEvent.Kind.REFUSED, user, now, detail=reason)
+        document = Document.objects.select_for_update().filter(pk=locked.document_id).first()
+        if document is not None:
+            destroyed = _document_destroy_on_commit(document)
+            _event(locked, AttestationEvent.Kind.DESTROYED, user, now, detail=destroyed)
+        transaction.on_commit(partial(_email, "refused", locked.pk), robust=True)
+    request.refresh_from_db()
+    return True
+
+
+def _task_of(request: AttestationRequest) -> Task:
+    if request.task_id is None:
+        raise AttestationDecisionImpossible(
+            gettext("Cette demande n'attend pas de validation : elle n'a pas de tâche.")
+        )
+    return request.task
+
+
+@contextmanager
+def _undone_in_memory_on_error(task: Task):
+    """A decision rolled back by an error: ``task`` in memory says open again, as the row."""
+    try:
+        yield
+    except BaseException:
+        task.refresh_from_db(fields=["status", "decided_by", "decided_at", "decision_note"])
+        raise
+
+
+def _awaiting_validation_locked(request: AttestationRequest) -> AttestationRequest:
+    """The request's row, locked, if its attestation waits for a decision; raises otherwise.
+
+    Raising inside the caller's ``atomic()`` rolls the task's decision back too.
+    """
+    locked = AttestationRequest.objects.select_for_update().get(pk=request.pk)
+    if locked.status != AttestationRequest.Status.AWAITING_VALIDATION:
+        raise AttestationDecisionImpossible(_not_awaiting_message(locked))
+    return locked
+
+
+def _not_awaiting_message(request: AttestationRequest) -> str:
+    status = AttestationRequest.Status
+    if request.status in (status.PENDING, status.GENERATING):
+        return gettext(
+            "L'attestation est encore en cours de génération : vous pourrez valider ou refuser "
+            "la demande dès qu'elle sera prête."
+        )
+    if request.status == status.FAILED:
+        return gettext(
+            "La génération de l'attestation a échoué : il n'y a rien à valider ni à refuser."
+        )
+    return gettext("Cette demande a déjà été traitée (%(status)s).") % {
+        "status": request.get_status_display().lower()
+    }
+
+
+def _main_file_stored(document: Document) -> bool:
+    main = document.main_file
+    return bool(main) and main.storage.exists(main.name)
+
+
+def _document_destroy_on_commit(document: Document) -> str:
+    """Deletes the row now and its files once the transaction commits; returns what went.
+
+    ``documents.services.document_destroy`` deletes the files at once, which a rollback
+    could not undo (a row pointing at nothing); here the files go only once the decision is
+    certain. A file that cannot be deleted then is logged: its path is random, unreachable.
+    """
+    stored = [(f.storage, f.name) for f in (document.word_file, document.pdf_file) if f]
+    numero = document.numero or ""
+    document.delete()
+
+    def delete_files() -> None:
+        for storage, name in stored:
+            try:
+                storage.delete(name)
+            except OSError:
+                logger.exception("Fichier d'une attestation refusée non supprimé : %s", name)
+
+    transaction.on_commit(delete_files)
+    names = ", ".join(PurePosixPath(name).name for _storage, name in stored)
+    return " – ".join(part for part in (numero, names) if part)
+
+
+def _event(request, kind: str, user, at, *, detail: str = "") -> AttestationEvent:
+    return AttestationEvent.objects.create(
+        request=request, kind=kind, actor=user, at=at, detail=detail
+    )
+
+
+def _email(kind: str, request_id: int) -> None:
+    from .emails import attestation_available_email_send, attestation_refused_email_send
+
+    request = AttestationRequest.objects.select_related("user", "contract").get(pk=request_id)
+    if kind == "approved":
+        attestation_available_email_send(request=request)
+    else:
+        attestation_refused_email_send(request=request)
+
+
+# -- reads for the intranet -------------------------------------------------------------------
+
+
+def attestation_decision_taken_message(*, task: Task) -> str:
+    """« Cette tâche a déjà été traitée par Bob (validée) le 28/11/2026 à 10:12. »"""
+    if task.decided_by is not None:
+        who = task.decided_by.get_full_name() or task.decided_by.get_username()
+    else:
+        who = gettext("le système")
+    decided_at = timezone.localtime(task.decided_at) if task.decided_at else None
+    return gettext(
+        "Cette tâche a déjà été traitée par %(who)s (%(status)s) le %(date)s à %(time)s."
+    ) % {
+        "who": who,
+        "status": task.get_status_display().lower(),
+        "date": f"{decided_at:%d/%m/%Y}" if decided_at else "",
+        "time": f"{decided_at:%H:%M}" if decided_at else "",
+    }
+
+
+def attestation_request_for_task(*, task: Task) -> AttestationRequest | None:
+    """The request a validation task is about, with what its page shows; None for others."""
+    if task.type != TaskType.VALIDATION_EXTRANET:
+        return None
+    return (
+        AttestationRequest.objects.select_related(
+            "user",
+            "contract",
+            "contract__client",
+            "beneficiary",
+            "template",
+            "document",
+            "decided_by",
+        )  # fmt: skip
+        .filter(task=task)
+        .first()
+    )
+
+
+def attestation_request_can_decide(*, request: AttestationRequest, user) -> bool:
+    """Whether the « Valider » / « Refuser » buttons are offered to ``user``, enabled or not."""
+    task = request.task
+    return task is not None and task.is_open and task_can_decide(task=task, user=user)
+
+
+def attestation_request_decidable(*, request: AttestationRequest) -> bool:
+    """Whether the buttons are enabled: the attestation is generated and waits."""
+    return request.status == AttestationRequest.Status.AWAITING_VALIDATION
+
+
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    name: str
+    label: str
+    value: str
+
+
+def attestation_request_field_values(*, request: AttestationRequest) -> list[FieldValue]:
+    """What the client typed, labelled as the form showed it, in the model's order.
+
+    Labels come from the model's fields as configured now; a field since removed from the
+    model (or a deleted model) keeps a label made from its tag name.
+    """
+    fields = (
+        {f.name: f for f in TemplateField.objects.filter(template_id=request.template_id)}
+        if request.template_id
+        else {}
+    )
+    values = request.values or {}
+    order = [name for name in fields if name in values]
+    order += [name for name in values if name not in fields]
+    shown = []
+    for name in order:
+        value = "" if values[name] is None else str(values[name])
+        field = fields.get(name)
+        if field is not None and field.type == TemplateField.Type.DATE:
+            match = _ISO_DATE.match(value.strip())
+            value = f"{match[3]}/{match[2]}/{match[1]}" if match else value
+        label = field.label if field is not None else field_label_default(name)
+        shown.append(FieldValue(name=name, label=label, value=value))
+    return shown
+
+
+def document_for_staff_user(user, pk) -> Document:
+    """The document ``pk`` for the intranet's download view; 404 for anyone else.
+
+    Staff with the view permission on documents see every document; a recipient of a
+    validation task sees the attestation it is about (that is what « Ouvrir l'attestation »
+    on their task opens), whatever their other permissions.
+    """
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        raise Http404
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    document = Document.objects.select_related("attestation_request__task").filter(pk=pk).first()
+    if document is None:
+        raise Http404
+    if user.has_perm(VIEW_DOCUMENT_PERMISSION):
+        return document
+    request = getattr(document, "attestation_request", None)
+    task = request.task if request is not None else None
+    if task is not None and (
+        user.has_perm(VIEW_ANY_PERMISSION)
+        or user.has_perm(DECIDE_ANY_PERMISSION)
+        or task_is_recipient(task=task, user=user)
+    ):
+        return document
+    raise Http404

@@ -1,0 +1,374 @@
+"""Attestation requests in the intranet: prior validation and the audit trail (issue 5).
+
+- the attestation block of a validation task's page (``tasks.registry``): who asked, when,
+  for which contract and beneficiary, with which values, « Ouvrir l'attestation »,
+  « Valider » / « Refuser », and the request's history;
+- the views behind those buttons, and the staff download of a document (inline);
+- « Demandes d'attestation », read only, with each request's audit trail, and a summary of
+  the requests on the contract page.
+
+The rules (who decides, what a decision does, who may open a document) live in
+``documents.validation``; these views check input, call it and render.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST, require_safe
+
+from documents.models import AttestationEvent, AttestationRequest
+from documents.validation import (
+    REFUSAL_REASON_MAX_LENGTH,
+    AttestationDecisionImpossible,
+    attestation_decision_taken_message,
+    attestation_request_approve,
+    attestation_request_can_decide,
+    attestation_request_decidable,
+    attestation_request_field_values,
+    attestation_request_for_task,
+    attestation_request_refuse,
+    document_for_staff_user,
+)
+from tasks.registry import register_task_detail
+from tasks.selectors import task_for_staff_user
+
+from .admin_contracts import ReadOnlySummaryInline
+from .sites import site
+
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+class RefusalForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motif du refus (transmis au client, facultatif)"),
+        max_length=REFUSAL_REASON_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+    )
+
+
+def _when(value) -> str:
+    return f"{timezone.localtime(value):%d/%m/%Y %H:%M}" if value else ""
+
+
+def _who(user) -> str:
+    if user is None:
+        return gettext("le système")
+    return user.get_full_name() or user.email or user.get_username()
+
+
+# -- the block on the task page ---------------------------------------------------------------
+
+
+@register_task_detail
+def attestation_task_block(task, request):
+    """The attestation part of a validation task's page; None for any other task."""
+    attestation_request = attestation_request_for_task(task=task)
+    if attestation_request is None:
+        return None
+    attestation_request.task = task  # already loaded, with the rights checked by the page
+    context = {
+        "attestation_request": attestation_request,
+        "field_values": attestation_request_field_values(request=attestation_request),
+        "events": attestation_request.events.select_related("actor"),
+        "can_decide": attestation_request_can_decide(
+            request=attestation_request, user=request.user
+        ),
+        "decidable": attestation_request_decidable(request=attestation_request),
+        "generating": attestation_request.status
+        in (AttestationRequest.Status.PENDING, AttestationRequest.Status.GENERATING),
+        "refusal_form": RefusalForm(),
+    }
+    return "intranet/attestation_task_extra.html", context
+
+
+# -- the views --------------------------------------------------------------------------------
+
+
+def attestation_urls(admin_site) -> list:
+    """The URLs of the decisions and of the staff download, for ``IntranetSite.get_urls``."""
+    return [
+        path(
+            "attestations/<int:pk>/valider/",
+            admin_site.admin_view(attestation_approve_view),
+            name="attestation_approve",
+        ),
+        path(
+            "attestations/<int:pk>/refuser/",
+            admin_site.admin_view(attestation_refuse_view),
+            name="attestation_refuse",
+        ),
+        path(
+            "documents/<int:pk>/fichier/",
+            admin_site.admin_view(document_file_view),
+            name="document_file",
+        ),
+    ]
+
+
+def _request_for_staff_user(user, pk: int) -> AttestationRequest:
+    """The request ``pk`` if ``user`` may see its task; 404 otherwise (as for its task)."""
+    attestation_request = get_object_or_404(
+        AttestationRequest.objects.exclude(task=None).select_related("task"), pk=pk
+    )
+    attestation_request.task = task_for_staff_user(user, attestation_request.task_id)
+    return attestation_request
+
+
+def _decide(request, pk: int, decide, success: str):
+    attestation_request = _request_for_staff_user(request.user, pk)
+    task = attestation_request.task
+    try:
+        # PermissionDenied (not a recipient) propagates: a 403 page.
+        won = decide(attestation_request)
+    except AttestationDecisionImpossible as exc:
+        messages.error(request, str(exc))
+    else:
+        if won:
+            messages.success(request, success)
+        else:
+            messages.warning(request, attestation_decision_taken_message(task=task))
+    return redirect(f"{site.name}:tasks_inbox_task", pk=task.pk)
+
+
+@require_POST
+def attestation_approve_view(request, pk: int):
+    return _decide(
+        request,
+        pk,
+        lambda req: attestation_request_approve(request=req, user=request.user),
+        gettext("L'attestation est validée : elle est partagée sur l'extranet du client."),
+    )
+
+
+@require_POST
+def attestation_refuse_view(request, pk: int):
+    form = RefusalForm(request.POST)
+    if not form.is_valid():
+        attestation_request = _request_for_staff_user(request.user, pk)
+        messages.error(
+            request,
+            gettext("Le motif est trop long (%(max)s caractères au plus).")
+            % {"max": REFUSAL_REASON_MAX_LENGTH},
+        )
+        return redirect(f"{site.name}:tasks_inbox_task", pk=attestation_request.task_id)
+    return _decide(
+        request,
+        pk,
+        lambda req: attestation_request_refuse(
+            request=req, user=request.user, reason=form.cleaned_data["reason"]
+        ),
+        gettext("La demande est refusée : l'attestation est détruite (Word et PDF)."),
+    )
+
+
+def _download_name(document, extension: str) -> str:
+    base = document.title.strip() or gettext("Document")
+    if document.numero and document.numero not in base:
+        base = f"{base} {document.numero}"
+    base = "".join(c for c in base if c.isprintable() and c not in '\\/:*?"<>|').strip(" .")
+    return f"{' '.join(base.split())[:120] or 'document'}.{extension}"
+
+
+@require_safe
+def document_file_view(request, pk: int):
+    """A document's file for staff, shown in the browser: the PDF, or ``?format=word``."""
+    document = document_for_staff_user(request.user, pk)
+    stored = document.word_file if request.GET.get("format") == "word" else document.main_file
+    if not stored:
+        raise Http404
+    try:
+        handle = stored.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    extension = stored.name.rsplit(".", 1)[-1].lower()
+    response = FileResponse(
+        handle,
+        as_attachment=False,
+        filename=_download_name(document, extension),
+        content_type=CONTENT_TYPES.get(extension, "application/octet-stream"),
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# -- « Demandes d'attestation » and the audit trail --------------------------------------------
+
+
+class AttestationEventInline(admin.TabularInline):
+    """The request's audit trail: every step, who and when; kept after the document goes."""
+
+    model = AttestationEvent
+    fields = ("at", "kind", "actor", "detail")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    verbose_name_plural = _("historique de la demande")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AttestationRequest, site=site)
+class AttestationRequestAdmin(admin.ModelAdmin):
+    """Every request, read only: requests are made on the extranet and decided from tasks."""
+
+    list_display = (
+        "created_at",
+        "title",
+        "contract",
+        "client",
+        "user",
+        "status",
+        "needs_validation",
+        "decided_by",
+    )
+    list_select_related = ("contract", "contract__client", "user", "decided_by")
+    list_filter = ("status", "needs_validation")
+    search_fields = ("contract__numero", "contract__client__nom", "user__email", "numero")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    inlines = [AttestationEventInline]
+    fieldsets = (
+        (None, {"fields": ("title", "status", "needs_validation", "numero", "attestation")}),
+        (
+            _("Demande"),
+            {
+                "fields": (
+                    "user",
+                    "created_at",
+                    "contract_link",
+                    "client",
+                    "beneficiary_label",
+                    "typed_values",
+                )
+            },
+        ),
+        (
+            _("Décision"),
+            {"fields": ("task_link", "decided_by", "decided_at", "refusal_reason")},
+        ),
+        (_("Génération"), {"fields": ("error", "attempts")}),
+    )
+    readonly_fields = (
+        "title",
+        "status",
+        "needs_validation",
+        "numero",
+        "attestation",
+        "user",
+        "created_at",
+        "contract_link",
+        "client",
+        "beneficiary_label",
+        "typed_values",
+        "task_link",
+        "decided_by",
+        "decided_at",
+        "refusal_reason",
+        "error",
+        "attempts",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("client"), ordering="contract__client__nom")
+    def client(self, obj):
+        return obj.contract.client
+
+    @admin.display(description=_("contrat"))
+    def contract_link(self, obj):
+        url = reverse(f"{site.name}:contracts_contract_change", args=[obj.contract_id])
+        return format_html('<a href="{}">{}</a>', url, obj.contract.numero)
+
+    @admin.display(description=_("valeurs saisies"))
+    def typed_values(self, obj):
+        values = attestation_request_field_values(request=obj)
+        if not values:
+            return "—"
+        return format_html_join(
+            "", "<div><strong>{}</strong> : {}</div>", ((v.label, v.value) for v in values)
+        )
+
+    @admin.display(description=_("attestation"))
+    def attestation(self, obj):
+        if obj.document_id is None:
+            return gettext("Détruite") if obj.status == obj.Status.REFUSED else "—"
+        url = reverse(f"{site.name}:document_file", args=[obj.document_id])
+        return format_html('<a href="{}" target="_blank">{}</a>', url, _("Ouvrir l'attestation"))
+
+    @admin.display(description=_("tâche de validation"))
+    def task_link(self, obj):
+        if obj.task_id is None:
+            return "—"
+        url = reverse(f"{site.name}:tasks_inbox_task", args=[obj.task_id])
+        return format_html('<a href="{}">{}</a>', url, obj.task)
+
+
+class AttestationRequestInline(ReadOnlySummaryInline):
+    """The contract's requests, newest first, each with its history in one cell."""
+
+    model = AttestationRequest
+    fk_name = "contract"
+    fields = ("request_link", "beneficiary_label", "user", "status", "history")
+    readonly_fields = fields
+    row_limit = 50
+    verbose_name_plural = _("demandes d'attestation")
+
+    def get_queryset(self, request):
+        events = AttestationEvent.objects.select_related("actor").order_by("at", "id")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("user")
+            .prefetch_related(Prefetch("events", queryset=events))
+            .order_by("-created_at", "-id")
+        )
+
+    def see_all_url(self, obj) -> str:
+        url = reverse(f"{site.name}:documents_attestationrequest_changelist")
+        return f"{url}?contract__id__exact={obj.pk}"
+
+    @admin.display(description=_("demande"))
+    def request_link(self, obj):
+        url = reverse(f"{site.name}:documents_attestationrequest_change", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.title)
+
+    @admin.display(description=_("historique"))
+    def history(self, obj):
+        return format_html_join(
+            "",
+            "<div>{} – {} ({})</div>",
+            (
+                (_when(event.at), event.get_kind_display(), _who(event.actor))
+                for event in obj.events.all()
+            ),
+        )

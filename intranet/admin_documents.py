@@ -23,9 +23,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from contracts.models import Beneficiary, Contract
-from contracts.selectors import contract_is_in_force
+from contracts.selectors import beneficiaries_current, contract_is_in_force
 from documents import rendering, services, tags
 from documents.models import DocumentTemplate, ProductAttestationModel, TemplateField
+from modulr.formatting import format_date
 
 from .sites import site
 
@@ -73,8 +74,8 @@ class DocumentTemplateAdmin(admin.ModelAdmin):
         "name",
         "type",
         "entity",
-        "pdf_conversion",
-        "created_at",
+        "pdf",
+        "added_on",
         "field_count",
         "products",
         "tools",
@@ -92,6 +93,15 @@ class DocumentTemplateAdmin(admin.ModelAdmin):
             .prefetch_related(Prefetch("product_links", queryset=links))
         )
 
+    # Short headers: the list has to fit beside the filters.
+    @admin.display(description=_("PDF auto"), boolean=True, ordering="pdf_conversion")
+    def pdf(self, obj: DocumentTemplate) -> bool:
+        return obj.pdf_conversion
+
+    @admin.display(description=_("ajouté le"), ordering="created_at")
+    def added_on(self, obj: DocumentTemplate) -> str:
+        return format_date(timezone.localtime(obj.created_at).date())
+
     @admin.display(description=_("zones de saisie"), ordering="field_count")
     def field_count(self, obj: DocumentTemplate) -> int:
         return obj.field_count
@@ -105,7 +115,7 @@ class DocumentTemplateAdmin(admin.ModelAdmin):
         return format_html(
             '<a href="{}">{}</a> · <a href="{}">{}</a>',
             reverse("intranet:documents_documenttemplate_configure", args=[obj.pk]),
-            gettext("Configurer le modèle"),
+            gettext("Configurer"),
             reverse("intranet:documents_documenttemplate_preview", args=[obj.pk]),
             gettext("Aperçu"),
         )
@@ -198,11 +208,12 @@ class DocumentTemplateAdmin(admin.ModelAdmin):
             raise PermissionDenied
         contract = _example_contract(request.GET.get("contrat"), request.GET.get("numero"))
         beneficiary = _example_beneficiary(contract)
-        rows = (
+        examples = (
             tags.tag_examples(contract=contract, beneficiary=beneficiary)
             if contract is not None
             else [(tag.name, tag.description, "") for tag in tags.KNOWN_TAGS]
         )
+        rows = [(_tag_syntax(name), description, ex) for name, description, ex in examples]
         return TemplateResponse(
             request,
             "admin/documents/documenttemplate/tag_dictionary.html",
@@ -288,11 +299,15 @@ class TemplateFieldForm(forms.ModelForm):
             "position",
         ]
         widgets = {
-            "label": forms.TextInput(attrs={"size": 24}),
-            "default": forms.TextInput(attrs={"size": 16}),
-            "default_days_offset": forms.NumberInput(attrs={"style": "width: 5em"}),
-            "help_text": forms.TextInput(attrs={"size": 24}),
-            "choices": forms.Textarea(attrs={"rows": 3, "cols": 20}),
+            "label": forms.TextInput(attrs={"style": "width: 10em"}),
+            "default": forms.TextInput(attrs={"style": "width: 8em"}),
+            "default_days_offset": forms.NumberInput(attrs={"style": "width: 4em"}),
+            "help_text": forms.TextInput(
+                attrs={"style": "width: 12em", "placeholder": _("Aide (facultatif)")}
+            ),
+            "choices": forms.Textarea(
+                attrs={"rows": 2, "style": "width: 12em", "placeholder": _("Choix, un par ligne")}
+            ),
             "position": forms.NumberInput(attrs={"style": "width: 4em"}),
         }
 
@@ -315,12 +330,14 @@ class PreviewForm(forms.Form):
     def __init__(self, *args, template, contract, fields, **kwargs):
         super().__init__(*args, **kwargs)
         self.template_fields = fields
-        self.fields["beneficiary"] = forms.ModelChoiceField(
-            label=_("Bénéficiaire"),
-            queryset=Beneficiary.objects.filter(contract=contract),
-            required=template.entity == DocumentTemplate.Entity.BENEFICIAIRE,
-            empty_label=_("— aucun (attestation du contrat) —"),
-        )
+        if template.entity == DocumentTemplate.Entity.BENEFICIAIRE:
+            # As on the extranet: a « Bénéficiaire » model always names one, a « Contrat »
+            # model never does.
+            self.fields["beneficiary"] = forms.ModelChoiceField(
+                label=_("Bénéficiaire"),
+                # Those a client could pick today: covered by this contract now.
+                queryset=beneficiaries_current(Beneficiary.objects.filter(contract=contract)),
+            )
         for field in fields:
             self.fields[f"field_{field.name}"] = _preview_input(field)
 
@@ -344,8 +361,16 @@ def _preview_input(field: TemplateField) -> forms.Field:
     widget = {
         TemplateField.Type.TEXTAREA: forms.Textarea(attrs={"rows": 3}),
         TemplateField.Type.NUMBER: forms.TextInput(attrs={"inputmode": "decimal"}),
+        TemplateField.Type.DATE: forms.TextInput(attrs={"placeholder": _("JJ/MM/AAAA")}),
     }.get(field.type, forms.TextInput)
     return forms.CharField(widget=widget, **options)
+
+
+def _tag_syntax(name: str) -> str:
+    """How a broker writes the tag: a list is looped over, anything else printed."""
+    if name == "contrat.garanties":
+        return "{%tr for g in contrat.garanties %}"
+    return "{{ " + name + " }}"
 
 
 def _int_or_404(value: str) -> int:
@@ -393,4 +418,5 @@ def _example_contract(contract_id: str | None, numero: str | None) -> Contract |
 def _example_beneficiary(contract: Contract | None) -> Beneficiary | None:
     if contract is None:
         return None
-    return contract.beneficiaries.order_by("date_sortie", "pk").first()
+    covered = beneficiaries_current(contract.beneficiaries.all()).order_by("pk").first()
+    return covered or contract.beneficiaries.order_by("pk").first()

@@ -1,10 +1,13 @@
 """Document templates in the intranet: upload checking, « Configurer le modèle »,
 the tag dictionary and the preview (issue 3)."""
 
+import datetime
+
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from contracts.selectors import cabinet_get
 from documents.models import Document, DocumentTemplate, ProductAttestationModel, TemplateField
@@ -185,8 +188,9 @@ def test_template_list_shows_fields_and_products(staff, django_assert_max_num_qu
     page = response.content.decode()
     assert "Attestation événement" in page
     assert "Flotte automobile" in page
-    assert "Configurer le modèle" in page
-    assert "Dictionnaire des étiquettes" in page
+    assert configure_url(template) in page
+    assert preview_url(template) in page
+    assert TAGS_URL in page
 
 
 # -- « Configurer le modèle » ---------------------------------------------------------------
@@ -332,19 +336,50 @@ def test_preview_finds_a_contract_by_number(staff, contract):
 def test_preview_form_prefills_the_defaults(staff, contract):
     template = add_template(staff)
     template.fields.filter(name="motif").update(default="Salon du camion")
+    template.fields.filter(name="date_debut").update(default_days_offset=0)
 
     response = staff.get(preview_url(template), {"contrat": contract.pk})
 
     page = response.content.decode()
     assert 'value="Salon du camion"' in page
-    assert "GH-123-JK" in page  # the contract's vehicle is offered as beneficiary
+    assert f'value="{timezone.localdate():%d/%m/%Y}"' in page
+    assert "GH-123-JK" not in page  # a « Contrat » model names no beneficiary
+
+
+def beneficiary_template(staff) -> DocumentTemplate:
+    return add_template(
+        staff,
+        docx_models.attestation_model(),
+        name="Attestation véhicule",
+        entity=DocumentTemplate.Entity.BENEFICIAIRE,
+    )
+
+
+def test_preview_offers_the_vehicles_covered_today(staff, contract):
+    template = beneficiary_template(staff)
+    factories.VehicleFactory(
+        contract=contract,
+        immatriculation="OLD-000-XX",
+        date_sortie=timezone.localdate() - datetime.timedelta(days=1),
+    )
+
+    page = staff.get(preview_url(template), {"contrat": contract.pk}).content.decode()
+
+    assert "GH-123-JK" in page
+    assert "OLD-000-XX" not in page
 
 
 @pytest.mark.libreoffice
 def test_preview_returns_the_pdf_without_storing_anything(staff, contract, _private_storage):
-    template = add_template(staff)
+    template = beneficiary_template(staff)
+    vehicle = contract.beneficiaries.get()
     files_before = stored_files(_private_storage)  # the model itself
-    data = {"beneficiary": "", "field_motif": "Salon du camion", "field_date_debut": "02/03/2026"}
+    data = {
+        "beneficiary": vehicle.pk,
+        "field_motif": "Salon du camion",
+        "field_date_debut": "02/03/2026",
+        "field_date_fin": "05/03/2026",
+    }
 
     response = staff.post(f"{preview_url(template)}?contrat={contract.pk}", data)
 
@@ -353,8 +388,9 @@ def test_preview_returns_the_pdf_without_storing_anything(staff, contract, _priv
     assert response["Content-Disposition"].startswith("inline")
     text = docx_models.pdf_text(response.content)
     assert "FLT-2026-0042" in text
+    assert "GH-123-JK" in text
     assert "Salon du camion" in text
-    assert "APERÇU" in text.upper()
+    assert "APERÇU – document sans valeur" in text
     assert not Document.objects.exists()
     assert stored_files(_private_storage) == files_before
 
@@ -369,21 +405,27 @@ def test_preview_requires_the_required_fields(staff, contract):
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
-    assert response.context["form"].errors
+    assert set(response.context["form"].errors) == {"field_motif", "field_date_debut"}
     assert not Document.objects.exists()
 
 
 def test_preview_refuses_a_beneficiary_of_another_contract(staff, contract):
-    template = add_template(staff)
+    template = beneficiary_template(staff)
     stranger = factories.VehicleFactory(immatriculation="ZZ-999-ZZ")
 
     response = staff.post(
         f"{preview_url(template)}?contrat={contract.pk}",
-        {"beneficiary": stranger.pk, "field_motif": "x", "field_date_debut": "02/03/2026"},
+        {
+            "beneficiary": stranger.pk,
+            "field_motif": "x",
+            "field_date_debut": "02/03/2026",
+            "field_date_fin": "05/03/2026",
+        },
     )
 
     assert response.status_code == 200
     assert "beneficiary" in response.context["form"].errors
+    assert not Document.objects.exists()
 
 
 def test_preview_of_an_unknown_template_or_contract_is_404(staff, contract):
@@ -430,3 +472,16 @@ def test_staff_without_permission_is_refused(client, other_staff, stored_templat
     client.force_login(other_staff)
     for url in [TAGS_URL, configure_url(stored_template), preview_url(stored_template)]:
         assert client.get(url).status_code == 403, url
+
+
+def test_tag_dictionary_prefers_a_contract_in_force_with_a_beneficiary(staff):
+    quote = factories.ContractFactory(numero="DEV-0001", status="devis")
+    factories.VehicleFactory(contract=quote)
+    factories.ContractFactory(numero="SANS-BENEF")  # in force, but nothing to show for it
+    in_force = factories.ContractFactory(numero="FLT-0002")
+    factories.VehicleFactory(contract=in_force, immatriculation="KL-456-MN")
+
+    page = staff.get(TAGS_URL).content.decode()
+
+    assert "FLT-0002" in page and "KL-456-MN" in page
+    assert "DEV-0001" not in page

@@ -1,0 +1,136 @@
+"""Benchmark of attestation generation: render, convert, store (``attestation_generate``).
+
+    .venv/bin/python bench/generation.py [--runs 50] [--conversions 1000] [--count 2]
+
+Runs on a throwaway SQLite database and private storage of its own (seeded with the demo
+cabinet and its demo models), with its own converter pool: it never touches ``var/``.
+Measuring functions come from bench/conversion.py. Prints:
+- render time (sandboxed child process) p50/p95, and docxtpl alone in-process for comparison;
+- generation time (number, render, convert, store, row) p50/p95, warm pool vs one-shot soffice,
+  and the conversion alone on the pool;
+- throughput with 16 concurrent generations;
+- converter memory over 1,000 generations.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+_TMP = tempfile.TemporaryDirectory(prefix="modulr-bench-")
+# Before Django starts (bench/conversion.py sets it up on import): our own database and files.
+os.environ["DATABASE_URL"] = f"sqlite:///{_TMP.name}/bench.sqlite3"
+os.environ["PRIVATE_ROOT"] = f"{_TMP.name}/private"
+sys.path.insert(0, str(BASE_DIR))
+
+_spec = importlib.util.spec_from_file_location(
+    "bench_conversion", BASE_DIR / "bench" / "conversion.py"
+)
+conv = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(conv)
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+
+from contracts.models import Contract  # noqa: E402
+from documents import sandbox  # noqa: E402
+from documents.models import Document, DocumentTemplate  # noqa: E402
+from documents.rendering import render_docx  # noqa: E402
+from documents.services import attestation_generate  # noqa: E402
+from documents.tags import tag_context  # noqa: E402
+
+VALUES = {"motif": "Salon Solutrans", "date_debut": "17/11/2026", "date_fin": "21/11/2026"}
+
+
+def _setup():
+    call_command("migrate", verbosity=0)
+    call_command("seed_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    call_command("seed_demo_documents", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    template = DocumentTemplate.objects.get(name="Attestation véhicule – événement")
+    contract = Contract.objects.get(numero="FL-24-0001")
+    vehicle = contract.beneficiaries.get(immatriculation="GE-481-KT")
+    with template.file.open("rb") as handle:
+        model = handle.read()
+    return template, contract, vehicle, model
+
+
+def _summary(label: str, timings: list[float], note: str = "") -> str:
+    p50, p95 = statistics.median(timings), conv.percentile(timings, 95)
+    return f"{label:<34}: p50 {conv._ms(p50)}, p95 {conv._ms(p95)} sur {len(timings)}{note}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--oneshot-runs", type=int, default=5)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--throughput-total", type=int, default=160)
+    parser.add_argument("--conversions", type=int, default=1000)
+    args = parser.parse_args()
+
+    template, contract, vehicle, model = _setup()
+    context = tag_context(contract=contract, beneficiary=vehicle, numero="ATT-2026-000001")
+    plain = {**context, **VALUES}
+
+    def render(_docx=None):
+        return render_docx(template=model, context=context, values=VALUES)
+
+    def generate(_docx=None):
+        return attestation_generate(
+            template=template, contract=contract, beneficiary=vehicle, values=VALUES, shared=True
+        )
+
+    print(f"{os.cpu_count()} cœurs ; {args.count} convertisseurs ; modèle « {template.name} »")
+    rendered = conv.measure_latency(render, model, runs=args.runs)
+    in_process = conv.measure_latency(
+        lambda _d: sandbox.render(model, plain, strict=False), model, runs=args.runs
+    )
+    print(_summary("rendu (sandbox, processus fils)", rendered))
+    print(_summary("  docxtpl seul, dans le processus", in_process, "  (pour comparaison)"))
+
+    settings.CONVERTER_PORTS = []
+    oneshot = conv.measure_latency(generate, model, runs=args.oneshot_runs, warmup=1)
+    with conv.running_pool(args.count, Path(_TMP.name) / "supervisor.log") as ports:
+        settings.CONVERTER_PORTS = ports
+        warm = conv.measure_latency(generate, model, runs=args.runs)
+        converted = conv.measure_latency(conv.convert_to_pdf, render(), runs=args.runs)
+        started = time.perf_counter()
+        rate, failed = conv.measure_throughput(
+            generate, model, total=args.throughput_total, concurrency=args.concurrency
+        )
+        print(_summary("génération, pool chaud", warm, "  (n°, rendu, PDF, stockage)"))
+        print(_summary("  dont conversion seule (pool)", converted))
+        print(_summary("génération, soffice one-shot", oneshot))
+        print(f"{'rapport':<34}: {statistics.median(oneshot) / statistics.median(warm):.1f}×")
+        print(
+            f"{f'{args.concurrency} générations en parallèle':<34}: {rate:.1f} attestations/s, "
+            f"{failed} échec(s) sur {args.throughput_total} "
+            f"({time.perf_counter() - started:.1f} s)"
+        )
+        samples, memory_failed = conv.measure_memory(generate, model, ports, total=args.conversions)
+    curve = ", ".join(f"{done}: {conv._mb(rss)}" for done, rss in samples)
+    print(
+        f"{'mémoire des convertisseurs':<34}: {conv._mb(samples[0][1])} avant, "
+        f"{conv._mb(samples[-1][1])} après {samples[-1][0]} générations, max "
+        f"{conv._mb(max(rss for _, rss in samples))}, {memory_failed} échec(s)"
+    )
+    print(f"  courbe : {curve}")
+    numbers = set(Document.objects.values_list("numero", flat=True))
+    print(
+        f"{'documents enregistrés':<34}: {Document.objects.count()} ({len(numbers)} n° distincts)"
+    )
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        _TMP.cleanup()

@@ -296,8 +296,7 @@ def _message(reply: dict) -> str:
         elif detail == "include":
             what = _("les instructions include, import et extends ne sont pas permises")
         else:
-            name = detail.split(":", 1)[-1] if detail.startswith("attribute:") else detail
-            what = _("l'accès à « %(name)s » est interdit") % {"name": name}
+            what = _("l'accès à « %(name)s » est interdit") % {"name": _forbidden_name(detail)}
         return _("Le modèle contient une instruction interdite%(where)s : %(what)s.") % {
             "where": where,
             "what": what,
@@ -326,6 +325,14 @@ def _message(reply: dict) -> str:
         "where": where,
         "detail": f"{reply.get('type', '')}: {detail}",
     }
+
+
+def _forbidden_name(detail: str) -> str:
+    """The private attribute a model reached for, from the sandbox's various reports."""
+    if detail.startswith("attribute:"):
+        return detail.split(":", 1)[1]
+    match = re.search(r"attribute '([^']+)'", detail) or re.search(r"\.(_\w*)", detail)
+    return match.group(1) if match else _("un attribut interne")
 
 
 def _undefined_message(detail: str, where: str) -> str:

@@ -66,6 +66,11 @@ ALLOWED_FILTERS = frozenset(
 )  # fmt: skip
 
 
+ATTRIBUTE_FILTERS = frozenset(
+    {"attr", "map", "selectattr", "rejectattr", "sort", "groupby", "sum", "unique", "min", "max"}
+)
+
+
 class ForbiddenConstruct(SecurityError):
     """A construct refused before anything runs (private attributes, autoescape off...)."""
 
@@ -151,6 +156,13 @@ def _refuse_forbidden(tree: nodes.Template) -> None:
             raise ForbiddenConstruct("include", node.lineno)
     for node in tree.find_all((nodes.Import, nodes.FromImport, nodes.Extends)):
         raise ForbiddenConstruct("include", node.lineno)
+    # Filters that reach attributes by name: |attr('__class__'), |map(attribute='__class__').
+    for node in tree.find_all(nodes.Filter):
+        if node.name not in ATTRIBUTE_FILTERS:
+            continue
+        for arg in [*node.args, *(kw.value for kw in node.kwargs)]:
+            if isinstance(arg, nodes.Const) and str(arg.value).startswith("_"):
+                raise ForbiddenConstruct(f"attribute:{arg.value}", node.lineno)
 
 
 def make_env(*, strict: bool = False) -> DocxSandbox:

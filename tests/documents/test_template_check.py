@@ -177,6 +177,9 @@ def test_the_injection_model_cannot_run_at_render_time_either(tmp_path):
             "{{ ''.__class__.__mro__[1].__subclasses__() }}",
         ),
         docx_models.simple_model("{{ client.nom.__class__ }}"),
+        docx_models.simple_model('{{ "{0.__class__.__mro__}".format(client.nom) }}'),
+        docx_models.simple_model("{{ client|attr('__class__') }}"),
+        docx_models.simple_model("{{ contrat.garanties|map(attribute='__class__')|list }}"),
     ):
         with pytest.raises(TemplateInvalid, match="instruction interdite"):
             render_docx(template=payload, context=sample_context(), values={})

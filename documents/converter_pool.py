@@ -32,6 +32,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,7 @@ DEFAULT_PYTHON = "/usr/bin/python3"
 # restarts then back off (1, 2, 4 ... 30 s) instead of spinning.
 QUICK_EXIT_SECONDS = 15
 POLL_SECONDS = 0.2
+MEMORY_CHECK_SECONDS = 5
 
 _BOOTSTRAP = (
     "import sys; sys.path.append({path!r}); sys.argv[0] = 'unoserver'; "
@@ -116,6 +118,21 @@ def instance_processes(port: int) -> list[int]:
     ]
 
 
+def _rss_bytes(pid: int) -> int:
+    try:
+        for line in (Path("/proc") / str(pid) / "status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def instance_memory(port: int) -> int:
+    """Resident memory, in bytes, of every process of the instance (soffice.bin mostly)."""
+    return sum(_rss_bytes(pid) for pid in instance_processes(port))
+
+
 def soffice_binary() -> str:
     return shutil.which(settings.SOFFICE_BINARY) or settings.SOFFICE_BINARY
 
@@ -151,6 +168,7 @@ class _Instance:
     next_start: float = 0.0
     quick_exits: int = 0
     ready: bool = False
+    recycling: bool = False
 
     @property
     def uno_port(self) -> int:
@@ -175,6 +193,7 @@ class ConverterSupervisor:
         python: str = DEFAULT_PYTHON,
         conversion_timeout: int | None = None,
         stop_after: int | None = None,
+        max_memory: int | None = None,
         verbose: bool = False,
         exit_with_parent: bool = False,
         write=print,
@@ -192,6 +211,8 @@ class ConverterSupervisor:
         ]
         self.python = python
         self.conversion_timeout = conversion_timeout
+        self.max_memory = max_memory
+        self._next_memory_check = 0.0
         self.verbose = verbose
         self.exit_with_parent = exit_with_parent
         self.write = write
@@ -332,6 +353,53 @@ class ConverterSupervisor:
             elif instance.process and not instance.ready and not _port_is_free(instance.port):
                 instance.ready = True
                 self.write(f"Convertisseur {instance.port} : à l'écoute.")
+        if self.max_memory and now >= self._next_memory_check:
+            self._next_memory_check = now + MEMORY_CHECK_SECONDS
+            self._check_memory()
+
+    # -- memory ----------------------------------------------------------------------------------
+    #
+    # LibreOffice grows slowly with every conversion (bench/conversion.py), so a converter
+    # that passes --max-memory is restarted. Not with unoserver's --stop-after: it stops
+    # LibreOffice while its server still accepts the next request, which then fails (a lost
+    # try for that caller). Here the supervisor first takes the converter's client lock, as
+    # a caller would: it waits for the conversion in progress, no caller can send a new one,
+    # and callers go to the other converters until this one is back.
+
+    def _check_memory(self) -> None:
+        for instance in self.instances:
+            if instance.process is None or not instance.ready or instance.recycling:
+                continue
+            rss = instance_memory(instance.port)
+            if rss > self.max_memory:
+                instance.recycling = True
+                threading.Thread(
+                    target=self._recycle, args=(instance, instance.process, rss), daemon=True
+                ).start()
+
+    def _recycle(self, instance: _Instance, process: subprocess.Popen, rss: int) -> None:
+        fd = os.open(instance.dir / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if instance.process is not process or self._stopping:
+                return
+            self.write(
+                f"Convertisseur {instance.port} : {rss // 2**20} Mo, redémarrage entre deux "
+                "conversions."
+            )
+            # os.kill, not Popen.send_signal: that one polls, and would reap the child
+            # behind the main loop's back (which then never restarts it).
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(process.pid, signal.SIGTERM)
+            deadline = time.monotonic() + 15
+            while process.returncode is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if process.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+        finally:
+            os.close(fd)
+            instance.recycling = False
 
     def _reap(self) -> None:
         """Collect every dead child: our unoservers, and soffice orphans we adopted."""
@@ -392,7 +460,7 @@ class ConverterSupervisor:
         running = [i for i in self.instances if i.process is not None]
         for instance in running:
             with contextlib.suppress(ProcessLookupError):
-                instance.process.send_signal(signal.SIGTERM)
+                os.kill(instance.process.pid, signal.SIGTERM)
         deadline = time.monotonic() + 10
         while any(i.process is not None for i in running) and time.monotonic() < deadline:
             self._reap()

@@ -9,6 +9,7 @@ Ports are drawn at random and checked free, so that several test sessions on one
 (and `make run`, on 2003+) do not collide.
 """
 
+import contextlib
 import random
 import signal
 import socket
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import time
 import xmlrpc.client
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -99,17 +101,24 @@ def stop_pool(process: subprocess.Popen) -> int:
         return process.wait()
 
 
-@pytest.fixture(scope="session")
-def converter_pool_ports(tmp_path_factory):
-    ports = free_converter_ports(POOL_SIZE)
-    log = tmp_path_factory.mktemp("converters") / "supervisor.log"
-    process = start_pool(ports, log)
+@contextlib.contextmanager
+def running_pool(count: int, log: Path, *extra: str) -> Iterator[list[int]]:
+    """A pool of `count` converters on free ports, ready, stopped on exit (tests and bench)."""
+    ports = free_converter_ports(count)
+    process = start_pool(ports, log, *extra)
     try:
         if not wait_until_ready(ports, process=process):
-            pytest.fail(f"Le pool de convertisseurs n'a pas démarré :\n{log.read_text()}")
+            raise RuntimeError(f"Le pool de convertisseurs n'a pas démarré :\n{log.read_text()}")
         yield ports
     finally:
         stop_pool(process)
+
+
+@pytest.fixture(scope="session")
+def converter_pool_ports(tmp_path_factory):
+    log = tmp_path_factory.mktemp("converters") / "supervisor.log"
+    with running_pool(POOL_SIZE, log) as ports:
+        yield ports
 
 
 @pytest.fixture

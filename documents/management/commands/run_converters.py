@@ -46,11 +46,18 @@ class Command(BaseCommand):
             "LibreOffice. Le client coupe plus tôt (CONVERTER_TIMEOUT).",
         )
         parser.add_argument(
+            "--max-memory",
+            type=int,
+            default=768,
+            help="Redémarre, entre deux conversions, un convertisseur dont la mémoire dépasse "
+            "ce nombre de Mo (défaut 768 ; 0 : jamais).",
+        )
+        parser.add_argument(
             "--stop-after",
             type=int,
-            default=500,
-            help="Redémarre un convertisseur après ce nombre de conversions, pour borner sa "
-            "mémoire (décalé d'un convertisseur à l'autre ; 0 : jamais).",
+            default=0,
+            help="Option --stop-after d'unoserver (0 : jamais) : la requête qui suit l'arrêt "
+            "échoue et doit être réessayée ; --max-memory ne perd aucune requête.",
         )
         parser.add_argument(
             "--verbose-converters",
@@ -76,6 +83,7 @@ class Command(BaseCommand):
             python=options["python"],
             conversion_timeout=options["conversion_timeout"] or None,
             stop_after=options["stop_after"] or None,
+            max_memory=options["max_memory"] * 2**20 or None,
             verbose=options["verbose_converters"],
             exit_with_parent=options["exit_with_parent"],
             write=self._write,

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 
 from contracts.models import Beneficiary, Contract
 from contracts.selectors import beneficiaries_current, clients_for_user, contracts_for_user
-from documents.models import Document
-from documents.selectors import documents_for_client_user
+from documents.models import AttestationRequest, Document
+from documents.selectors import attestation_requests_for_client_user, documents_for_client_user
 
 
 def client_required(view):
@@ -72,4 +72,16 @@ def beneficiary_for_contract(contract: Contract, pk) -> Beneficiary:
         raise Http404(_("Ce contrat n'a pas de bénéficiaires."))
     return get_object_or_404(
         beneficiaries_current(Beneficiary.objects.filter(contract=contract)), pk=_as_pk(pk)
+    )
+
+
+def attestation_request_for_client_user(user, pk) -> AttestationRequest:
+    """The attestation request ``pk`` if the account reaches its contract's client; 404
+    otherwise. Like a document, a request belongs to the client: a colleague with access to
+    the same client may follow it (and retry it); « Mes demandes » lists one's own."""
+    return get_object_or_404(
+        attestation_requests_for_client_user(user).select_related(
+            "contract", "document", "template"
+        ),
+        pk=_as_pk(pk),
     )

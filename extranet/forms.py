@@ -1,8 +1,15 @@
+from dataclasses import dataclass
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
-from contracts.selectors import clients_for_user
+from contracts.models import Beneficiary
+from contracts.selectors import beneficiaries_current, clients_for_user
+from documents.models import TemplateField
+from documents.requests import MAX_VALUE_LENGTH
+from documents.selectors import attestation_models_for
+from products.models import BeneficiaryKind
 
 
 class EmailLoginForm(AuthenticationForm):
@@ -65,3 +72,145 @@ class ClientPasswordResetForm(PasswordResetForm):
     def get_users(self, email):
         users = super().get_users(email)
         return (user for user in users if clients_for_user(user).exists())
+
+
+# --- Attestation request -------------------------------------------------------------------------
+
+FIELD_PREFIX = "champ_"  # a model's field « motif » is the input « champ_motif »
+
+_NO_BENEFICIARY = {
+    BeneficiaryKind.VEHICULE: (
+        _("Véhicule concerné"),
+        _("Aucun véhicule en particulier : le contrat en général"),
+        _("Choisissez un véhicule"),
+    ),
+    BeneficiaryKind.PERSONNE: (
+        _("Personne concernée"),
+        _("Aucune personne en particulier : le contrat en général"),
+        _("Choisissez une personne"),
+    ),
+    BeneficiaryKind.IMMEUBLE: (
+        _("Immeuble concerné"),
+        _("Aucun immeuble en particulier : le contrat en général"),
+        _("Choisissez un immeuble"),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class RequestChoices:
+    """What the client may pick right now, given what the form last sent."""
+
+    beneficiaries: list  # current beneficiaries, when the product has « Bénéficiaire » models
+    contract_models: list  # ProductAttestationModel linked to « Contrat »
+    beneficiary: object | None  # the chosen beneficiary (one of ``beneficiaries``)
+    candidates: list  # the models offered for that choice
+    product_model: object | None  # the chosen model (one of ``candidates``)
+
+
+def request_choices(contract, data) -> RequestChoices:
+    """Resolve the beneficiary and model choices from ``data`` (GET or POST), by the product
+    page's rule (``attestation_models_for``). Anything not offered falls back to the default."""
+    contract_models = attestation_models_for(contract=contract, beneficiary_chosen=False)
+    beneficiary_models = attestation_models_for(contract=contract, beneficiary_chosen=True)
+    beneficiaries = []
+    if beneficiary_models:
+        beneficiaries = list(beneficiaries_current(Beneficiary.objects.filter(contract=contract)))
+    beneficiary = {str(b.pk): b for b in beneficiaries}.get(data.get("beneficiaire", ""))
+    if beneficiary is not None or (beneficiaries and not contract_models):
+        # A beneficiary is chosen, or must be: the « Bénéficiaire » models, shown at once.
+        candidates = beneficiary_models
+    else:
+        candidates = contract_models
+    chosen = {str(m.pk): m for m in candidates}.get(data.get("modele", ""))
+    return RequestChoices(
+        beneficiaries=beneficiaries,
+        contract_models=contract_models,
+        beneficiary=beneficiary,
+        candidates=candidates,
+        product_model=chosen or (candidates[0] if candidates else None),
+    )
+
+
+def _value_field(template_field) -> forms.Field:
+    """One input per unknown tag, as « Configurer le modèle » set it. Only the shape is checked
+    here; ``attestation_values_clean`` is the rule (types, required, lengths)."""
+    Type = TemplateField.Type
+    attrs = {"maxlength": MAX_VALUE_LENGTH}
+    if template_field.required:
+        attrs["required"] = True
+    label = template_field.label or template_field.name
+    if not template_field.required:
+        label = _("%(label)s (facultatif)") % {"label": label}
+    common = {"label": label, "help_text": template_field.help_text, "required": False}
+    if template_field.type == Type.CHOICE:
+        choices = [("", "—")] + [(c, c) for c in template_field.choice_list]
+        return forms.ChoiceField(choices=choices, **common)
+    if template_field.type == Type.TEXTAREA:
+        return forms.CharField(widget=forms.Textarea(attrs={**attrs, "rows": 4}), **common)
+    if template_field.type == Type.DATE:
+        attrs.update(placeholder=_("jj/mm/aaaa"), inputmode="numeric", autocomplete="off")
+    elif template_field.type == Type.NUMBER:
+        attrs.update(inputmode="decimal", autocomplete="off")
+    return forms.CharField(widget=forms.TextInput(attrs=attrs), **common)
+
+
+class AttestationRequestForm(forms.Form):
+    """« Demander une attestation »: the beneficiary (or the contract in general), the model
+    (only when there is a choice), then the model's fields."""
+
+    def __init__(self, *args, contract, choices: RequestChoices, refresh_url: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.choices = choices
+        refresh = {
+            "hx-post": refresh_url,
+            "hx-trigger": "change",
+            "hx-target": "#attestation-form",
+            "hx-swap": "outerHTML",
+            "hx-vals": '{"action": "refresh"}',
+        }
+        if choices.beneficiaries:
+            label, none_label, placeholder = _NO_BENEFICIARY.get(
+                contract.product.beneficiary_kind,
+                (_("Bénéficiaire concerné"), _("Le contrat en général"), _("Choisissez")),
+            )
+            first = none_label if choices.contract_models else placeholder
+            self.fields["beneficiaire"] = forms.ChoiceField(
+                label=label,
+                choices=[("", first)] + [(str(b.pk), b.libelle) for b in choices.beneficiaries],
+                required=not choices.contract_models,
+                widget=forms.Select(attrs=refresh),
+            )
+        if len(choices.candidates) > 1:
+            self.fields["modele"] = forms.ChoiceField(
+                label=_("Attestation"),
+                choices=[(str(m.pk), m.display_title) for m in choices.candidates],
+                widget=forms.Select(attrs=refresh),
+            )
+        if choices.product_model is not None:
+            for template_field in choices.product_model.template.fields.all():
+                self.fields[FIELD_PREFIX + template_field.name] = _value_field(template_field)
+
+    @property
+    def choice_fields(self):
+        return [self[name] for name in ("beneficiaire", "modele") if name in self.fields]
+
+    @property
+    def value_fields(self):
+        return [self[name] for name in self.fields if name.startswith(FIELD_PREFIX)]
+
+    def values(self) -> dict[str, str]:
+        """The typed values by the model's field name (after ``is_valid``)."""
+        return {
+            name[len(FIELD_PREFIX) :]: value or ""
+            for name, value in self.cleaned_data.items()
+            if name.startswith(FIELD_PREFIX)
+        }
+
+    def add_refusal(self, refused) -> None:
+        """Show a ``RequestRefused`` next to the fields it names, or above the form."""
+        where = {"beneficiary": "beneficiaire", "product_model": "modele"}.get(refused.field)
+        self.add_error(where if where in self.fields else None, refused.message)
+        for name, message in refused.value_errors.items():
+            field = FIELD_PREFIX + name
+            self.add_error(field if field in self.fields else None, message)

@@ -32,4 +32,16 @@ urlpatterns = [
     ),
     path("contrats/<int:pk>/documents/", views.contract_documents, name="contract_documents"),
     path("documents/<int:pk>/telecharger/", views.document_download, name="document_download"),
+    path(
+        "contrats/<int:pk>/attestation/",
+        views.attestation_request_new,
+        name="attestation_request_new",
+    ),
+    path("demandes/", views.attestation_requests, name="attestation_requests"),
+    path("demandes/<int:pk>/", views.attestation_request_detail, name="attestation_request"),
+    path(
+        "demandes/<int:pk>/reessayer/",
+        views.attestation_request_retry_view,
+        name="attestation_request_retry",
+    ),
 ]

@@ -6,12 +6,13 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
-from django.shortcuts import render
-from django.urls import reverse_lazy
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.cache import patch_vary_headers
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from contracts.models import Beneficiary, Guarantee
 from contracts.selectors import (
@@ -20,10 +21,36 @@ from contracts.selectors import (
     contract_annotate_beneficiary_count,
     contracts_for_user,
 )
-from documents.selectors import documents_shared_for_contract
+from documents.models import AttestationRequest
+from documents.requests import (
+    RequestRefused,
+    attestation_request_retry,
+    attestation_request_submit,
+)
+from documents.selectors import (
+    attestation_request_availability,
+    attestation_request_can_retry,
+    attestation_request_client_error,
+    attestation_request_document_for_client,
+    attestation_request_in_progress,
+    attestation_requests_for_client_user,
+    documents_shared_for_contract,
+)
+from documents.services import field_initial
 
-from .access import client_required, contract_for_client_user, document_for_client_user
-from .forms import ClientPasswordResetForm, EmailLoginForm
+from .access import (
+    attestation_request_for_client_user,
+    client_required,
+    contract_for_client_user,
+    document_for_client_user,
+)
+from .forms import (
+    FIELD_PREFIX,
+    AttestationRequestForm,
+    ClientPasswordResetForm,
+    EmailLoginForm,
+    request_choices,
+)
 
 DOCUMENTS_PER_PAGE = 50
 
@@ -138,15 +165,131 @@ def contract_beneficiaries(request, pk):
 @require_safe
 @client_required
 def contract_documents(request, pk):
-    """Tab « Documents »: the documents shared on the extranet, newest first, paginated."""
+    """Tab « Documents »: the documents shared on the extranet, newest first, paginated, and
+    the « Demander une attestation » button (disabled, with the reason, when it cannot be)."""
     contract = contract_for_client_user(request.user, pk)
     paginator = Paginator(documents_shared_for_contract(contract), DOCUMENTS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
+    availability = attestation_request_availability(contract=contract)
     return render(
         request,
         "extranet/contract_documents.html",
-        {"contract": contract, "tab": "documents", "page": page},
+        {"contract": contract, "tab": "documents", "page": page, "availability": availability},
     )
+
+
+# --- Attestation requests ----------------------------------------------------------------------
+
+
+def _request_form_initial(choices, data) -> dict[str, str]:
+    """What the form shows: the resolved choices, the values typed so far, else each field's
+    default (a date field may start at « today + N days »)."""
+    initial = {
+        "beneficiaire": str(choices.beneficiary.pk) if choices.beneficiary else "",
+        "modele": str(choices.product_model.pk) if choices.product_model else "",
+    }
+    if choices.product_model is not None:
+        for template_field in choices.product_model.template.fields.all():
+            name = FIELD_PREFIX + template_field.name
+            initial[name] = data[name] if name in data else field_initial(field=template_field)
+    return initial
+
+
+@require_http_methods(["GET", "POST"])
+@client_required
+def attestation_request_new(request, pk):
+    """« Demander une attestation »: the form; POST ``action=refresh`` (htmx on a choice, or
+    « Mettre à jour » without JavaScript) redraws it, any other POST sends the request."""
+    contract = contract_for_client_user(request.user, pk)
+    availability = attestation_request_availability(contract=contract)
+    if not availability.has_models:
+        raise Http404(_("Aucune attestation ne peut être demandée pour ce contrat."))
+    context = {"contract": contract, "tab": "documents", "availability": availability}
+    if availability.can_request:
+        submitting = request.method == "POST" and request.POST.get("action") != "refresh"
+        data = request.POST if request.method == "POST" else request.GET
+        choices = request_choices(contract, data)
+        form = AttestationRequestForm(
+            data if submitting else None,
+            contract=contract,
+            choices=choices,
+            refresh_url=reverse("extranet:attestation_request_new", args=[contract.pk]),
+            initial=_request_form_initial(choices, data),
+        )
+        if submitting and form.is_valid():
+            try:
+                sent = attestation_request_submit(
+                    user=request.user,
+                    contract=contract,
+                    beneficiary=choices.beneficiary,
+                    product_model=choices.product_model,
+                    values=form.values(),
+                )
+            except RequestRefused as refused:
+                form.add_refusal(refused)
+            else:
+                return redirect("extranet:attestation_request", sent.pk)
+        context["form"] = form
+        if request.htmx:
+            return render(request, "extranet/_attestation_request_form.html", context)
+    return render(request, "extranet/attestation_request_form.html", context)
+
+
+def _request_status_context(attestation_request: AttestationRequest) -> dict:
+    return {
+        "attestation_request": attestation_request,
+        "document": attestation_request_document_for_client(attestation_request),
+        "in_progress": attestation_request_in_progress(attestation_request),
+        "can_retry": attestation_request_can_retry(attestation_request),
+        "client_error": attestation_request_client_error(attestation_request),
+    }
+
+
+@require_safe
+@client_required
+def attestation_request_detail(request, pk):
+    """A request and its state; while it is generated, htmx polls the status part every
+    second (without JavaScript, a meta refresh reloads the page)."""
+    attestation_request = attestation_request_for_client_user(request.user, pk)
+    context = _request_status_context(attestation_request)
+    if request.htmx:
+        response = render(request, "extranet/_attestation_request_status.html", context)
+    else:
+        template = attestation_request.template
+        labels = {f.name: f.label for f in template.fields.all()} if template else {}
+        context["values"] = [
+            (labels.get(name, name), value) for name, value in attestation_request.values.items()
+        ]
+        response = render(request, "extranet/attestation_request_detail.html", context)
+    patch_vary_headers(response, ["HX-Request"])  # the part and the page share one URL
+    return response
+
+
+@require_POST
+@client_required
+def attestation_request_retry_view(request, pk):
+    """« Réessayer » a failed request."""
+    attestation_request = attestation_request_for_client_user(request.user, pk)
+    try:
+        attestation_request_retry(request=attestation_request, user=request.user)
+    except RequestRefused as refused:
+        messages.error(request, refused.message)
+    return redirect("extranet:attestation_request", attestation_request.pk)
+
+
+@require_safe
+@client_required
+def attestation_requests(request):
+    """« Mes demandes »: the account's requests, newest first, with their state and link."""
+    mine = (
+        attestation_requests_for_client_user(request.user)
+        .filter(user=request.user)
+        .select_related("contract", "document")
+        .order_by("-created_at", "-id")
+    )
+    page = Paginator(mine, DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = [(r, attestation_request_document_for_client(r)) for r in page.object_list]
+    return render(request, "extranet/attestation_requests.html", {"page": page, "rows": rows})
 
 
 # --- Downloads ---------------------------------------------------------------------------------

@@ -147,6 +147,18 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
 # Well above the hard time limit, or Redis re-delivers jobs still running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 
+# Attestation requests from the extranet.
+# At most this many requests (and retries) per extranet account per rolling hour.
+ATTESTATION_REQUESTS_PER_HOUR = env.int("ATTESTATION_REQUESTS_PER_HOUR", default=30)
+# A request pending or generating for longer than this has lost its job (worker killed,
+# broker down): it may be claimed again, and the client may retry it. Above the hard limit.
+ATTESTATION_REQUEST_STALE_SECONDS = env.int(
+    "ATTESTATION_REQUEST_STALE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60
+)
+# Embedded default (no broker): generations run in this many background threads of the web
+# process, so the client's page shows progress instead of waiting on the POST.
+ATTESTATION_JOB_THREADS = env.int("ATTESTATION_JOB_THREADS", default=2)
+
 # PDF conversion: a pool of unoserver instances, one per core by default.
 # CONVERTER_PORTS="2003,2004" uses those; empty means one-shot soffice per document.
 CONVERTER_PORTS = env.list("CONVERTER_PORTS", cast=int, default=[])

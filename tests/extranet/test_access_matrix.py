@@ -8,8 +8,15 @@ not even confirmed). Anonymous goes to the login page with ``next``. Staff are n
 from urllib.parse import quote
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 
+from documents.models import (
+    AttestationRequest,
+    DocumentTemplate,
+    ProductAttestationModel,
+    TemplateField,
+)
 from tests import factories
 
 A, B, ANON, STAFF = "client_a", "client_b", "anonyme", "staff"
@@ -43,6 +50,38 @@ MATRIX = [
      "post", {A: 405, B: 405, ANON: 405, STAFF: 405}),
     ("contrat : mauvaise méthode", lambda o: reverse("extranet:contract", args=[o["contract"].pk]),
      "post", {A: 405, B: 405, ANON: 405, STAFF: 405}),
+    ("demande d'attestation : formulaire",
+     lambda o: reverse("extranet:attestation_request_new", args=[o["contract"].pk]),
+     "get", {A: 200, B: 404, ANON: LOGIN, STAFF: 403}),
+    # A POST missing the required field: the form again, with its error (nothing recorded).
+    ("demande d'attestation : envoi incomplet",
+     lambda o: reverse("extranet:attestation_request_new", args=[o["contract"].pk]),
+     "post", {A: 200, B: 404, ANON: LOGIN, STAFF: 403}),
+    ("demande d'attestation : produit sans modèle",
+     lambda o: reverse("extranet:attestation_request_new", args=[o["rc_contract"].pk]),
+     "get", {A: 404, B: 404, ANON: LOGIN, STAFF: 403}),
+    ("demande d'attestation : mauvaise méthode",
+     lambda o: reverse("extranet:attestation_request_new", args=[o["contract"].pk]),
+     "delete", {A: 405, B: 405, ANON: 405, STAFF: 405}),
+    ("mes demandes", lambda o: reverse("extranet:attestation_requests"), "get",
+     {A: 200, B: 200, ANON: LOGIN, STAFF: 403}),
+    ("mes demandes : mauvaise méthode", lambda o: reverse("extranet:attestation_requests"),
+     "post", {A: 405, B: 405, ANON: 405, STAFF: 405}),
+    ("suivi d'une demande",
+     lambda o: reverse("extranet:attestation_request", args=[o["request"].pk]),
+     "get", {A: 200, B: 404, ANON: LOGIN, STAFF: 403}),
+    ("suivi d'une demande inexistante",
+     lambda o: reverse("extranet:attestation_request", args=[987654]),
+     "get", {A: 404, B: 404, ANON: LOGIN, STAFF: 403}),
+    ("suivi d'une demande : mauvaise méthode",
+     lambda o: reverse("extranet:attestation_request", args=[o["request"].pk]),
+     "post", {A: 405, B: 405, ANON: 405, STAFF: 405}),
+    ("réessayer une demande en échec",
+     lambda o: reverse("extranet:attestation_request_retry", args=[o["request"].pk]),
+     "post", {A: 302, B: 404, ANON: LOGIN, STAFF: 403}),
+    ("réessayer : mauvaise méthode",
+     lambda o: reverse("extranet:attestation_request_retry", args=[o["request"].pk]),
+     "get", {A: 405, B: 405, ANON: 405, STAFF: 405}),
     ("connexion", lambda o: reverse("extranet:login"), "get",
      {A: 302, B: 302, ANON: 200, STAFF: 302}),
     ("déconnexion en GET (refusée)", lambda o: reverse("extranet:logout"), "get",
@@ -64,14 +103,31 @@ PERSONAS = [A, B, ANON, STAFF]
 
 
 @pytest.fixture
-def objects(contract_a, document_a, pending_document_a, client_a):
+def objects(contract_a, document_a, pending_document_a, client_a, client_a_user):
     factories.VehicleFactory(contract=contract_a)
+    factories.paid_quittance(contract_a)
+    # An attestation model on the fleet product, with one required field, and a failed request.
+    template = DocumentTemplate.objects.create(
+        name="Attestation flotte", file=ContentFile(b"-", name="modele.docx")
+    )
+    TemplateField.objects.create(template=template, name="motif", label="Motif")
+    ProductAttestationModel.objects.create(product=contract_a.product, template=template)
+    failed = AttestationRequest.objects.create(
+        user=client_a_user,
+        contract=contract_a,
+        template=template,
+        title="Attestation flotte",
+        values={"motif": "Salon"},
+        status=AttestationRequest.Status.FAILED,
+        error="La conversion a échoué.",
+    )
     rc_pro = factories.ProductFactory(name="RC Pro", beneficiary_kind="")
     return {
         "contract": contract_a,
         "document": document_a,
         "pending": pending_document_a,
         "rc_contract": factories.ContractFactory(client=client_a, product=rc_pro),
+        "request": failed,
     }
 
 
@@ -112,7 +168,8 @@ def test_matrix_covers_every_extranet_url():
     covered = {
         "home", "contract", "contract_beneficiaries", "contract_documents", "document_download",
         "login", "logout", "password_reset", "password_reset_done", "password_reset_confirm",
-        "password_reset_complete",
+        "password_reset_complete", "attestation_request_new", "attestation_requests",
+        "attestation_request", "attestation_request_retry",
     }  # fmt: skip
     assert {pattern.name for pattern in urlpatterns} == covered
 

@@ -1,0 +1,83 @@
+"""Background jobs of the documents app. They take ids, hold no logic, and are sent after
+commit.
+
+With a broker (``CELERY_BROKER_URL``) the job goes to a Celery worker. On the embedded
+default (no broker, Celery eager) it runs in a small pool of background threads of the web
+process: the client's POST returns at once and the page shows the generation's progress, as
+it does with a worker, instead of hanging until LibreOffice is done.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+
+from celery import shared_task
+from django.conf import settings
+from django.db import connections, transaction
+
+logger = logging.getLogger(__name__)
+
+# A conversion that failed (converter restarting, LibreOffice hung) is tried again after
+# these delays before the request is marked failed.
+CONVERSION_RETRY_COUNTDOWNS = (10, 30)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=len(CONVERSION_RETRY_COUNTDOWNS))
+def attestation_request_generate(self, request_id: int) -> None:
+    from .conversion import ConversionError
+    from .requests import attestation_request_process
+
+    retries = self.request.retries
+    try:
+        attestation_request_process(
+            request_id=request_id, retry_conversion=retries < len(CONVERSION_RETRY_COUNTDOWNS)
+        )
+    except ConversionError as error:
+        raise self.retry(exc=error, countdown=CONVERSION_RETRY_COUNTDOWNS[retries]) from error
+
+
+def attestation_request_send(request_id: int) -> None:
+    """Generate the request once the current transaction commits (at once outside one).
+
+    ``robust``: a broker that cannot be reached must not turn the client's committed request
+    into an error page; the request stays pending, becomes stale, and can be retried.
+    """
+    transaction.on_commit(partial(_send, request_id), robust=True)
+
+
+def _send(request_id: int) -> None:
+    if not attestation_request_generate.app.conf.task_always_eager:
+        attestation_request_generate.delay(request_id)
+    elif transaction.get_connection().in_atomic_block:
+        # Still inside a transaction (a test's, or a caller's that chose so): another thread
+        # could not see the request yet, so run here.
+        attestation_request_generate.apply(args=[request_id])
+    else:
+        _in_process_pool().submit(_run_in_thread, request_id)
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _in_process_pool() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(
+                max_workers=max(1, settings.ATTESTATION_JOB_THREADS),
+                thread_name_prefix="modulr-job",
+            )
+        return _pool
+
+
+def _run_in_thread(request_id: int) -> None:
+    try:
+        attestation_request_generate.apply(args=[request_id])
+    except Exception:
+        logger.exception("Job de la demande d'attestation %s", request_id)
+    finally:
+        connections.close_all()  # this thread's connections only

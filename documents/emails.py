@@ -76,7 +76,7 @@ def attestation_refused_email_send(*, request: AttestationRequest) -> int:
         if reason
         else gettext("Aucun motif n'a été précisé. Contactez le cabinet pour en savoir plus."),
         "",
-        gettext("Votre contrat sur votre espace client :"),
-        _extranet_url("extranet:contract", request.contract_id),
+        gettext("Votre demande sur votre espace client :"),
+        _extranet_url("extranet:attestation_request", request.pk),
     ]
     return _send(request, subject, lines)

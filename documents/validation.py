@@ -73,7 +73,9 @@ def attestation_validation_open(*, request: AttestationRequest) -> list[Task]:
         client=contract.client,
         contract=contract,
         requested_by=request.user,
-        subject_suffix=f"{contract.numero} – {request.title}",
+        subject_suffix=" – ".join(
+            part for part in (contract.numero, request.title, request.beneficiary_label) if part
+        ),
     )
     if not tasks:
         return []

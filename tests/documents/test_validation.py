@@ -13,6 +13,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from documents.models import AttestationRequest, Document
+from documents.requests import RequestRefused
 from documents.validation import (
     AttestationDecisionImpossible,
     attestation_decision_taken_message,
@@ -24,7 +25,7 @@ from documents.validation import (
 )
 from tasks.models import Task, TaskType
 from tests import docx_models, factories
-from tests.documents.generation_helpers import cabinet_make, fleet_contract_make
+from tests.documents.generation_helpers import cabinet_make, fleet_contract_make, template_make
 from tests.documents.validation_helpers import (
     attestation_template_make,
     generated_files,
@@ -90,6 +91,104 @@ def extranet_download(http, document_pk):
     return http.get(reverse("extranet:document_download", args=[document_pk]))
 
 
+# -- the whole path, as the client and the cabinet see it -------------------------------------
+
+
+def client_page(http, name, *args) -> str:
+    response = http.get(reverse(f"extranet:{name}", args=args))
+    assert response.status_code == 200
+    return " ".join(response.content.decode().split())
+
+
+def test_without_validation_the_attestation_is_shared_at_once(
+    client_a_user, contract, vehicle, template, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        request = request_submit(
+            user=client_a_user, contract=contract, template=template, beneficiary=vehicle
+        )
+
+    request.refresh_from_db()
+    assert not request.needs_validation and request.task is None
+    assert request.status == AttestationRequest.Status.READY
+    assert request.document.shared_on_extranet
+    assert not Task.objects.exists()
+    assert kinds(request) == ["submitted", "generated", "shared"]
+    client.force_login(client_a_user)
+    assert extranet_download(client, request.document_id).status_code == 200
+
+
+def test_with_validation_the_client_waits_then_downloads_once_validated(
+    client_a_user, contract, vehicle, template, validation, other_staff, client,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        request = request_submit(
+            user=client_a_user, contract=contract, template=template, beneficiary=vehicle
+        )
+
+    request.refresh_from_db()
+    assert request.needs_validation and request.task is not None
+    assert request.status == AttestationRequest.Status.AWAITING_VALIDATION
+    document = request.document
+    assert document is not None and not document.shared_on_extranet
+    client.force_login(client_a_user)
+    page = client_page(client, "attestation_request", request.pk)
+    assert "Votre demande a été transmise au cabinet pour traitement" in page
+    assert "En attente de validation" in client_page(client, "attestation_requests")
+    assert document.title not in client_page(client, "contract_documents", contract.pk)
+    assert extranet_download(client, document.pk).status_code == 404
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert attestation_request_approve(request=request, user=other_staff)
+
+    assert "Votre attestation est prête." in client_page(client, "attestation_request", request.pk)
+    assert document.title in client_page(client, "contract_documents", contract.pk)
+    assert extranet_download(client, document.pk).status_code == 200
+
+
+def test_with_validation_a_refusal_and_its_reason_reach_the_client(
+    held, other_staff, client, client_a_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        attestation_request_refuse(
+            request=held, user=other_staff, reason="Merci de nous appeler au préalable."
+        )
+
+    client.force_login(client_a_user)
+    page = client_page(client, "attestation_request", held.pk)
+    assert "Votre demande a été refusée." in page
+    assert "Motif : Merci de nous appeler au préalable." in page
+    assert "Refusée" in client_page(client, "attestation_requests")
+
+
+def test_an_unpaid_contract_can_request_when_validation_applies(
+    client_a, client_a_user, other_staff, django_capture_on_commit_callbacks
+):
+    # In force, but no quittance paid: not eligible.
+    contract = factories.ContractFactory(client=client_a, numero="FL-2026-0099")
+    factories.QuittanceFactory(contract=contract)
+    template = template_make(
+        docx_models.attestation_model(beneficiary=False, fields=False), pdf_conversion=False
+    )
+    template.product_links.create(product=contract.product)
+
+    with pytest.raises(RequestRefused):
+        request_submit(user=client_a_user, contract=contract, template=template, values={})
+    assert not AttestationRequest.objects.exists()
+
+    validation_template_make(other_staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        request = request_submit(
+            user=client_a_user, contract=contract, template=template, values={}
+        )
+
+    request.refresh_from_db()
+    assert request.needs_validation and request.task.is_open
+    assert request.status == AttestationRequest.Status.AWAITING_VALIDATION
+    assert not request.document.shared_on_extranet
+
+
 # -- opening the task -------------------------------------------------------------------------
 
 
@@ -145,14 +244,16 @@ def test_without_an_applicable_template_no_task_is_opened(
 
 
 def test_two_applicable_templates_make_one_task_for_all_their_recipients(
-    client_a_user, contract, template, other_staff, carol, mailoutbox,
+    client_a_user, contract, vehicle, template, other_staff, carol, mailoutbox,
     django_capture_on_commit_callbacks,
 ):  # fmt: skip
     validation_template_make(other_staff, due_in_days=5, is_priority=False)
     validation_template_make(carol, due_in_days=2, is_priority=True, products=[contract.product])
 
     with django_capture_on_commit_callbacks(execute=True):
-        request = request_submit(user=client_a_user, contract=contract, template=template)
+        request = request_submit(
+            user=client_a_user, contract=contract, template=template, beneficiary=vehicle
+        )
 
     task = Task.objects.get()
     assert request.task == task
@@ -354,9 +455,11 @@ def test_only_recipients_or_staff_allowed_to_decide_any_task_decide(
 
 
 def test_the_decision_waits_for_the_attestation_to_be_generated(
-    client_a_user, contract, template, validation, other_staff
+    client_a_user, contract, vehicle, template, validation, other_staff
 ):
-    request = request_submit(user=client_a_user, contract=contract, template=template)
+    request = request_submit(
+        user=client_a_user, contract=contract, template=template, beneficiary=vehicle
+    )
     assert request.status == AttestationRequest.Status.PENDING
 
     for decide in (

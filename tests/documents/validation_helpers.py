@@ -1,24 +1,20 @@
 """Set-up shared by the prior-validation tests: a validation template, and requests held for it.
 
-``request_held`` records a request as the extranet's submission and its generation job do
-(request + « Demande envoyée », the validation task, then the attestation generated with
-``shared=False`` and the status « En attente de validation »), step by step, so that a test
-can stop between the steps (e.g. while the attestation is still generating).
+``request_held`` goes through the extranet's own services: the submission (request,
+« Demande envoyée », the validation task when one applies), then the generation job
+(attestation generated with ``shared=False``, « En attente de validation »), step by step,
+so that a test can stop between the steps (e.g. while the attestation is still generating).
 """
 
-from django.db import transaction
+import time
 
-from documents.models import AttestationEvent, AttestationRequest, DocumentTemplate
-from documents.services import (
-    attestation_generate,
-    attestation_title,
-    document_template_sync_fields,
-)
-from documents.validation import attestation_validation_open
+from documents.models import AttestationRequest, DocumentTemplate
+from documents.requests import attestation_request_process, attestation_request_submit
+from documents.services import document_template_sync_fields
 from tests import docx_models, factories
 from tests.documents.generation_helpers import stored_files, template_make
 
-VALUES = {"motif": "Salon Equip Auto", "date_debut": "2026-12-01", "date_fin": "2026-12-05"}
+VALUES = {"motif": "Salon Equip Auto", "date_debut": "01/12/2026", "date_fin": "05/12/2026"}
 
 
 def validation_template_make(*recipients, **kwargs):
@@ -35,12 +31,16 @@ def validation_template_make(*recipients, **kwargs):
 
 
 def attestation_template_make(contract, *, pdf: bool = False) -> DocumentTemplate:
-    """The fleet attestation with fields motif / date_debut / date_fin, offered on the product.
+    """The vehicle attestation (a « Bénéficiaire » model) with fields motif / date_debut /
+    date_fin, offered on the contract's product.
 
     Word only by default (no LibreOffice needed); ``pdf=True`` converts.
     """
     template = template_make(
-        docx_models.attestation_model(), name="Attestation véhicule", pdf_conversion=pdf
+        docx_models.attestation_model(),
+        name="Attestation véhicule",
+        pdf_conversion=pdf,
+        entity=DocumentTemplate.Entity.BENEFICIAIRE,
     )
     document_template_sync_fields(
         template=template, unknown_tags=["motif", "date_debut", "date_fin"]
@@ -51,43 +51,33 @@ def attestation_template_make(contract, *, pdf: bool = False) -> DocumentTemplat
 
 
 def request_submit(*, user, contract, template, beneficiary=None, values=None):
-    """The request as recorded by the extranet: with its validation task when one applies."""
-    with transaction.atomic():
-        request = AttestationRequest.objects.create(
-            user=user,
-            contract=contract,
-            beneficiary=beneficiary,
-            template=template,
-            title=attestation_title(template=template, contract=contract, beneficiary=beneficiary),
-            beneficiary_label=beneficiary.libelle if beneficiary is not None else "",
-            values=dict(VALUES if values is None else values),
-            needs_validation=True,
-        )
-        AttestationEvent.objects.create(
-            request=request, kind=AttestationEvent.Kind.SUBMITTED, actor=user
-        )
-        attestation_validation_open(request=request)
+    """The client's « Envoyer la demande » (``documents.requests.attestation_request_submit``).
+
+    Its generation job is sent on commit: inside a test's transaction it runs only where the
+    test executes the on-commit callbacks; ``request_generate`` runs it otherwise.
+    """
+    link = template.product_links.get(product_id=contract.product_id)
+    return attestation_request_submit(
+        user=user,
+        contract=contract,
+        beneficiary=beneficiary,
+        product_model=link,
+        values=dict(VALUES if values is None else values),
+    )
+
+
+def request_generate(request, *, timeout: float = 60) -> AttestationRequest:
+    """The generation job's body, then its outcome once known (another thread may hold it)."""
+    attestation_request_process(request_id=request.pk)
+    deadline = time.monotonic() + timeout
+    request.refresh_from_db()
+    while request.status in _IN_PROGRESS and time.monotonic() < deadline:
+        time.sleep(0.05)
+        request.refresh_from_db()
     return request
 
 
-def request_generate(request) -> AttestationRequest:
-    """What the generation job does for a request held for validation."""
-    document = attestation_generate(
-        template=request.template,
-        contract=request.contract,
-        beneficiary=request.beneficiary,
-        values=request.values,
-        user=request.user,
-        shared=False,
-    )
-    request.document = document
-    request.numero = document.numero
-    request.status = AttestationRequest.Status.AWAITING_VALIDATION
-    request.save(update_fields=["document", "numero", "status", "updated_at"])
-    AttestationEvent.objects.create(
-        request=request, kind=AttestationEvent.Kind.GENERATED, detail=document.numero
-    )
-    return request
+_IN_PROGRESS = (AttestationRequest.Status.PENDING, AttestationRequest.Status.GENERATING)
 
 
 def request_held(**kwargs) -> AttestationRequest:

@@ -23,6 +23,7 @@ from documents.converter_pool import instance_dir, instance_pid, instance_proces
 from tests.converter_pool import (
     converter_answers,
     free_converter_ports,
+    running_pool,
     start_pool,
     stop_pool,
     wait_until_ready,
@@ -287,3 +288,22 @@ def test_one_shot_that_hangs_is_killed_and_tried_once_more(settings, tmp_path):
     pids = starts.read_text().split()
     assert len(pids) == 2
     assert [pid for pid in pids if os.path.exists(f"/proc/{pid}")] == []
+
+
+def test_converter_over_its_memory_limit_is_restarted_between_two_conversions(
+    settings, tmp_path, caplog
+):
+    log = tmp_path / "supervisor.log"
+    # 1 Mo: every converter is over the limit as soon as it runs, so recycling happens
+    # while conversions keep coming; none may be lost.
+    with running_pool(2, log, "--max-memory", "1") as ports:
+        settings.CONVERTER_PORTS = ports
+        done = 0
+        deadline = time.monotonic() + 60
+        while "redémarrage entre deux conversions" not in log.read_text() or done < 10:
+            assert time.monotonic() < deadline, log.read_text()
+            assert f"Conversion {done}" in pdf_text(convert_to_pdf(make_docx(f"Conversion {done}")))
+            done += 1
+        # Stopped cleanly (SIGTERM, exit code 0), not killed.
+        wait_for(lambda: "arrêté (code 0)" in log.read_text(), timeout=20)
+    assert "Conversion perdue" not in caplog.text  # not even a retry

@@ -68,8 +68,9 @@ def _decide_together(request_pk: int, approver_pk: int, refuser_pk: int) -> dict
 @pytest.mark.libreoffice
 @pytest.mark.django_db(transaction=True)
 def test_validate_and_refuse_at_once_give_one_decision_and_the_storage_agrees(
-    client_a, client_a_user, other_staff, staff_user, _private_storage
+    client_a, client_a_user, other_staff, staff_user, _private_storage, settings
 ):
+    settings.ATTESTATION_REQUESTS_PER_HOUR = ROUNDS  # one client sends them all
     cabinet_make()
     contract, vehicle = fleet_contract_make(client_a)
     template = attestation_template_make(contract, pdf=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from functools import partial
 
 from celery import shared_task
@@ -56,11 +56,20 @@ def _send(request_id: int) -> None:
         # could not see the request yet, so run here.
         attestation_request_generate.apply(args=[request_id])
     else:
-        _in_process_pool().submit(_run_in_thread, request_id)
+        future = _in_process_pool().submit(_run_in_thread, request_id)
+        _running.add(future)
+        future.add_done_callback(_running.discard)
 
 
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
+_running: set[Future] = set()
+
+
+def in_process_jobs_wait(timeout: float | None = None) -> bool:
+    """Wait for the jobs running in this process's threads; False if some still run."""
+    _done, not_done = wait(list(_running), timeout=timeout)
+    return not not_done
 
 
 def _in_process_pool() -> ThreadPoolExecutor:

@@ -15,6 +15,7 @@ import datetime
 from dataclasses import dataclass
 
 from contracts.models import Beneficiary, Contract
+from contracts.selectors import cabinet_get
 from documents.models import (
     AttestationRequest,
     DocumentTemplate,
@@ -23,7 +24,7 @@ from documents.models import (
 )
 from documents.services import document_template_sync_fields
 from tests import docx_models, factories
-from tests.documents.generation_helpers import cabinet_make, fleet_contract_make, template_make
+from tests.documents.generation_helpers import fleet_contract_make, template_make
 
 
 @dataclass
@@ -70,7 +71,9 @@ def fleet_offer_make(
 ) -> FleetOffer:
     """An eligible fleet contract of ``client`` (paid quittance, vehicle GH-456-JK) whose
     product offers the chosen models."""
-    cabinet_make()
+    cabinet = cabinet_get()
+    cabinet.nom, cabinet.orias, cabinet.ville = "Courtage Martin & Associés", "07001234", "Lyon"
+    cabinet.save()
     contract, vehicle = fleet_contract_make(client)
     links: dict[str, ProductAttestationModel | None] = {}
     if contract_model:

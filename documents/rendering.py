@@ -106,7 +106,7 @@ def _clean_tree(value):
 def render_context(*, context: dict, values: dict[str, str]) -> dict:
     """Client values under the known tags: a field can never stand for ``contrat`` & co."""
     fields = {
-        name: clean_text(value)
+        name: clean_text("" if value is None else value)
         for name, value in values.items()
         if name not in KNOWN_ROOTS and FIELD_NAME_RE.match(name)
     }

@@ -539,3 +539,41 @@ def test_staff_open_a_pending_attestation_if_recipient_or_allowed_to_view_docume
     assert document_for_staff_user(carol, document.pk) == document
     with pytest.raises(Http404):
         document_for_staff_user(carol, "abc")
+
+
+# -- never on the extranet while pending ------------------------------------------------------
+
+
+def _extranet_urls(ids) -> list[str]:
+    """Every extranet route: once when it takes no id, once per id when it takes a ``pk``."""
+    from extranet.urls import urlpatterns
+
+    urls = []
+    for pattern in urlpatterns:
+        converters = set(pattern.pattern.converters)
+        if not converters:
+            urls.append(reverse(f"extranet:{pattern.name}"))
+        elif converters == {"pk"}:
+            urls += [reverse(f"extranet:{pattern.name}", args=[pk]) for pk in ids]
+    return urls
+
+
+def test_a_pending_attestation_is_on_no_extranet_url(held, client, client_a_user):
+    """Every extranet route, with every id that could name it (document, request, contract),
+    plain and as htmx asks: none serves the file or links to it; its download is a 404."""
+    document = held.document
+    with document.word_file.open("rb") as handle:
+        stored = handle.read()
+    download = reverse("extranet:document_download", args=[document.pk])
+    client.force_login(client_a_user)
+    urls = _extranet_urls([document.pk, held.pk, held.contract_id])
+    assert download in urls and len(urls) >= 15
+
+    for url in urls:
+        for headers in ({}, {"HX-Request": "true"}):
+            response = client.get(url, headers=headers)
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+            assert stored not in body, url
+            assert download.encode() not in body, url
+            assert document.title.encode() not in body or url.startswith("/extranet/demandes/")
+    assert client.get(download).status_code == 404

@@ -11,6 +11,7 @@ Ports are drawn at random and checked free, so that several test sessions on one
 
 import contextlib
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from documents.converter_pool import UNO_PORT_OFFSET
+from documents.converter_pool import UNO_PORT_OFFSET, instance_dir
 
 POOL_SIZE = 2
 START_TIMEOUT = 90
@@ -112,6 +113,9 @@ def running_pool(count: int, log: Path, *extra: str) -> Iterator[list[int]]:
         yield ports
     finally:
         stop_pool(process)
+        # Random ports are not reused: their folders (profile, logs) would pile up in var/.
+        for port in ports:
+            shutil.rmtree(instance_dir(port), ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ Faults are injected for real: SIGKILL and SIGSTOP on soffice, a port nobody list
 import fcntl
 import io
 import os
+import shutil
 import signal
 import subprocess
 import threading
@@ -217,8 +218,11 @@ def test_no_converter_listening_gives_a_french_error_within_the_timeout(settings
     settings.CONVERTER_PORTS = free_converter_ports(1)
 
     started = time.monotonic()
-    with pytest.raises(ConversionError, match="Aucun convertisseur PDF n'est disponible"):
-        convert_to_pdf(make_docx("Personne n'écoute"), timeout=1)
+    try:
+        with pytest.raises(ConversionError, match="Aucun convertisseur PDF n'est disponible"):
+            convert_to_pdf(make_docx("Personne n'écoute"), timeout=1)
+    finally:
+        shutil.rmtree(instance_dir(settings.CONVERTER_PORTS[0]))
 
     assert time.monotonic() - started < 5
 
@@ -234,6 +238,7 @@ def test_run_converters_stops_every_process_on_ctrl_c_and_leaves_no_zombie(tmp_p
         assert len(pids) >= 2  # unoserver and its soffice
     finally:
         code = stop_pool(supervisor)
+        shutil.rmtree(instance_dir(port), ignore_errors=True)
 
     assert code == 0
     assert not converter_answers(port, timeout=1)

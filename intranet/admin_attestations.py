@@ -88,6 +88,7 @@ def attestation_task_block(task, request):
         "generating": attestation_request.status
         in (AttestationRequest.Status.PENDING, AttestationRequest.Status.GENERATING),
         "refusal_form": RefusalForm(),
+        "can_view_contract": request.user.has_perm("contracts.view_contract"),
     }
     return "intranet/attestation_task_extra.html", context
 

@@ -312,3 +312,19 @@ def test_converter_over_its_memory_limit_is_restarted_between_two_conversions(
         # Stopped cleanly (SIGTERM, exit code 0), not killed.
         wait_for(lambda: "arrêté (code 0)" in log.read_text(), timeout=20)
     assert "Conversion perdue" not in caplog.text  # not even a retry
+
+
+def test_word_fonts_are_replaced_by_metric_compatible_ones_not_dejavu(converter_pool, tmp_path):
+    document = Document()
+    for font in ("Calibri", "Arial", "Times New Roman", "Cambria"):
+        document.add_paragraph().add_run(f"Texte en {font}").font.name = font
+    buffer = io.BytesIO()
+    document.save(buffer)
+
+    pdf = tmp_path / "polices.pdf"
+    pdf.write_bytes(convert_to_pdf(buffer.getvalue()))
+
+    fonts = subprocess.run(["pdffonts", pdf], capture_output=True, check=True, text=True).stdout
+    for expected in ("Carlito", "LiberationSans", "LiberationSerif", "Caladea"):
+        assert expected in fonts, fonts
+    assert "DejaVu" not in fonts, fonts

@@ -215,8 +215,9 @@ def _rpc_convert(port: int, docx: bytes, timeout: float) -> bytes:
 
 
 def _convert_on_pool(docx: bytes, *, ports: list[int], timeout: float) -> bytes:
-    """Worst case about three times `timeout`: waiting for a free converter, a first try
-    that hangs, then the second try (the wait for a free converter counts in the deadline)."""
+    """Bounded by about 4 × `timeout` in the worst case: up to `timeout` waiting for a free
+    converter, `timeout` for a try that hangs, then the same again for the second try.
+    A free pool answers a one-page document in ~0.1 s."""
     lost = 0
     deadline = time.monotonic() + timeout
     while True:

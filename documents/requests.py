@@ -80,21 +80,21 @@ _DATE_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")  # what a browser's date pi
 _NUMBER = re.compile(r"^[+-]?(\d{1,3}([ \u00a0\u202f]\d{3})+|\d+)([.,]\d+)?$")
 
 
-def _date_clean(value: str) -> str | None:
-    """28/11/2026 (or 2026-11-28) as 28/11/2026; None when it is no real date."""
+def _date_clean(value: str) -> tuple[str, str]:
+    """28/11/2026 (or 2026-11-28) as (28/11/2026, ''); ('', error) when it is no real date."""
     if match := _DATE_FR.match(value):
         day, month, year = (int(part) for part in match.groups())
     elif match := _DATE_ISO.match(value):
         year, month, day = (int(part) for part in match.groups())
     else:
-        return None
+        return "", gettext("Saisissez une date au format jj/mm/aaaa, par exemple 28/11/2026.")
     try:
         date = datetime.date(year, month, day)
     except ValueError:
-        return None
+        return "", gettext("Cette date n'existe pas : vérifiez le jour et le mois.")
     if not 1900 <= date.year <= 2200:
-        return None
-    return f"{date:%d/%m/%Y}"
+        return "", gettext("Vérifiez l'année de cette date.")
+    return f"{date:%d/%m/%Y}", ""
 
 
 def _value_clean(field: TemplateField, raw) -> tuple[str, str]:
@@ -113,10 +113,7 @@ def _value_clean(field: TemplateField, raw) -> tuple[str, str]:
     if not value:
         return "", gettext("Ce champ est obligatoire.") if field.required else ""
     if field.type == TemplateField.Type.DATE:
-        date = _date_clean(value)
-        if date is None:
-            return "", gettext("Saisissez une date au format jj/mm/aaaa, par exemple 28/11/2026.")
-        return date, ""
+        return _date_clean(value)
     if field.type == TemplateField.Type.NUMBER and not _NUMBER.match(value):
         return "", gettext("Saisissez un nombre, par exemple 1 500 ou 12,5.")
     if field.type == TemplateField.Type.CHOICE and value not in field.choice_list:

@@ -350,9 +350,11 @@ TOO_LONG = "Ce texte est trop long (10 000 caractères au plus)."
     [
         ("motif", "", "Ce champ est obligatoire."),
         ("motif", "   ", "Ce champ est obligatoire."),
-        ("date_debut", "31/02/2026", BAD_DATE),
-        ("date_debut", "2026-13-01", BAD_DATE),
+        ("date_debut", "31/02/2026", "Cette date n'existe pas : vérifiez le jour et le mois."),
+        ("date_debut", "2026-13-01", "Cette date n'existe pas : vérifiez le jour et le mois."),
+        ("date_debut", "01/12/0026", "Vérifiez l'année de cette date."),
         ("date_fin", "demain", BAD_DATE),
+        ("date_fin", "1/12/26", BAD_DATE),
         ("motif", "x" * (MAX_VALUE_LENGTH + 1), TOO_LONG),
         ("motif", ["liste"], "Valeur invalide."),
     ],

@@ -87,7 +87,7 @@ def test_unpaid_contract_shows_the_button_disabled_with_the_reason(as_a, client_
     assert not tree.xpath(f"//a[@href='{form_url(contract)}']")
     (reason,) = tree.xpath(f"//*[@id='{button.get('aria-describedby')}']")
     assert reason.text_content() == (
-        "Vous ne pouvez pas demander d'attestation pour ce contrat : "
+        "Vous ne pouvez pas demander d'attestation pour ce contrat pour le moment. "
         "La quittance couvrant la date du jour n'est pas entièrement réglée."
     )
 
@@ -223,7 +223,7 @@ def test_errors_are_shown_next_to_their_field(as_a, offer):
 
     assert error_of(tree, "champ_motif") == "Ce champ est obligatoire."
     assert error_of(tree, "champ_date_debut") == (
-        "Saisissez une date au format jj/mm/aaaa, par exemple 28/11/2026."
+        "Cette date n'existe pas : vérifiez le jour et le mois."
     )
     assert error_of(tree, "champ_date_fin") == ""
     assert (

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import re
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -36,9 +35,9 @@ from .models import (
     Document,
     DocumentTemplate,
     ProductAttestationModel,
-    TemplateField,
 )
 from .rendering import TemplateInvalid
+from .request_values import RequestRefused, attestation_values_clean
 from .selectors import (
     attestation_models_for,
     attestation_request_availability,
@@ -51,104 +50,6 @@ logger = logging.getLogger(__name__)
 
 Status = AttestationRequest.Status
 Kind = AttestationEvent.Kind
-
-MAX_VALUE_LENGTH = 10_000
-
-
-class RequestRefused(Exception):
-    """The request cannot be accepted; ``str(error)`` is a French sentence for the client.
-
-    ``field`` names the form input the message belongs to (``"beneficiary"``,
-    ``"product_model"``) or is None for the whole form; ``value_errors`` maps the model's
-    field names (its unknown tags) to what is wrong with each typed value.
-    """
-
-    def __init__(
-        self, message: str, *, field: str | None = None, value_errors: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.value_errors = dict(value_errors or {})
-
-
-# -- the values a client types ----------------------------------------------------------------
-
-_DATE_FR = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_DATE_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")  # what a browser's date picker sends
-# 12 · 12,5 · 1500.75 · 1 500 (with a space, a no-break space or a narrow one) · -3
-_NUMBER = re.compile(r"^[+-]?(\d{1,3}([ \u00a0\u202f]\d{3})+|\d+)([.,]\d+)?$")
-
-
-def _date_clean(value: str) -> tuple[str, str]:
-    """28/11/2026 (or 2026-11-28) as (28/11/2026, ''); ('', error) when it is no real date."""
-    if match := _DATE_FR.match(value):
-        day, month, year = (int(part) for part in match.groups())
-    elif match := _DATE_ISO.match(value):
-        year, month, day = (int(part) for part in match.groups())
-    else:
-        return "", gettext("Saisissez une date au format jj/mm/aaaa, par exemple 28/11/2026.")
-    try:
-        date = datetime.date(year, month, day)
-    except ValueError:
-        return "", gettext("Cette date n'existe pas : vérifiez le jour et le mois.")
-    if not 1900 <= date.year <= 2200:
-        return "", gettext("Vérifiez l'année de cette date.")
-    return f"{date:%d/%m/%Y}", ""
-
-
-def _value_clean(field: TemplateField, raw) -> tuple[str, str]:
-    """(value as the document shows it, error or '')."""
-    if raw is None:
-        raw = ""
-    if not isinstance(raw, str):
-        return "", gettext("Valeur invalide.")
-    value = raw.strip()
-    if field.type != TemplateField.Type.TEXTAREA:
-        value = " ".join(value.split())  # one line: no newline or tab typed or pasted
-    if len(value) > MAX_VALUE_LENGTH:
-        return "", gettext("Ce texte est trop long (%(max)s caractères au plus).") % {
-            "max": "10 000"
-        }
-    if not value:
-        return "", gettext("Ce champ est obligatoire.") if field.required else ""
-    if field.type == TemplateField.Type.DATE:
-        return _date_clean(value)
-    if field.type == TemplateField.Type.NUMBER and not _NUMBER.match(value):
-        return "", gettext("Saisissez un nombre, par exemple 1 500 ou 12,5.")
-    if field.type == TemplateField.Type.CHOICE and value not in field.choice_list:
-        return "", gettext("Choisissez une valeur de la liste.")
-    return value, ""
-
-
-def attestation_values_clean(
-    *, template: DocumentTemplate, values: dict[str, str]
-) -> dict[str, str]:
-    """The client's values for ``template``'s fields, checked and normalised.
-
-    Only the model's own fields are accepted (a name it does not have means a tampered or
-    stale form); each required one must be filled; dates become 28/11/2026, numbers and
-    choices are checked, every value is at most 10,000 characters. Raises RequestRefused
-    with ``value_errors`` by field name.
-    """
-    fields = list(template.fields.all())
-    unexpected = set(values) - {field.name for field in fields}
-    if unexpected:
-        raise RequestRefused(
-            gettext(
-                "Le formulaire envoyé ne correspond pas au modèle choisi : "
-                "rechargez la page et recommencez."
-            )
-        )
-    cleaned, errors = {}, {}
-    for field in fields:
-        cleaned[field.name], error = _value_clean(field, values.get(field.name))
-        if error:
-            errors[field.name] = error
-    if errors:
-        raise RequestRefused(gettext("Vérifiez les champs signalés."), value_errors=errors)
-    return cleaned
-
 
 # -- checks shared by submit and retry --------------------------------------------------------
 

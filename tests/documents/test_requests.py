@@ -18,8 +18,8 @@ from documents.models import (
     ProductAttestationModel,
     TemplateField,
 )
+from documents.request_values import MAX_VALUE_LENGTH
 from documents.requests import (
-    MAX_VALUE_LENGTH,
     RequestRefused,
     attestation_request_process,
     attestation_request_retry,

@@ -127,7 +127,7 @@ def attestation_request_submit(
     user,
     contract: Contract,
     beneficiary: Beneficiary | None,
-    product_model: ProductAttestationModel,
+    product_model: ProductAttestationModel | None,
     values: dict[str, str],
 ) -> AttestationRequest:
     """Records a client's request and sends its generation job once the transaction commits.
@@ -141,6 +141,8 @@ def attestation_request_submit(
     """
     if not contracts_for_user(user).filter(pk=contract.pk).exists():
         raise RequestRefused(gettext("Ce contrat n'est pas accessible depuis votre compte."))
+    if product_model is None:
+        raise RequestRefused(gettext("Choisissez une attestation."), field="product_model")
     availability = _availability_check(contract)
     _beneficiary_check(contract, beneficiary)
     link = _model_check(contract, beneficiary, product_model.template_id)

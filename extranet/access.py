@@ -11,6 +11,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
 
 from contracts.models import Beneficiary, Contract
 from contracts.selectors import beneficiaries_current, clients_for_user, contracts_for_user
@@ -19,7 +20,8 @@ from documents.selectors import attestation_requests_for_client_user, documents_
 
 
 def client_required(view):
-    """Anonymous: to the extranet login (with ``next``). Staff, or an account given access to
+    """Anonymous: to the extranet login (with ``next``; for an htmx request, an HX-Redirect
+    there, with ``next`` the page being updated). Staff, or an account given access to
     no client: a 403 page « Cet espace est réservé aux clients. ».
 
     We answer 403 rather than log the account out: a staff member who follows an extranet
@@ -30,7 +32,12 @@ def client_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
+            login = redirect_to_login(request.get_full_path())
+            if getattr(request, "htmx", False):
+                # A polled part whose session expired: reload the whole page on the login
+                # page, rather than drawing the login form inside the part.
+                return HttpResponseClientRedirect(login.url)
+            return login
         clients = list(clients_for_user(request.user))
         if not clients:
             return render(request, "extranet/forbidden.html", status=403)

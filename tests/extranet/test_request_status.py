@@ -211,3 +211,14 @@ def test_my_requests_query_budget_with_200_requests(
         response = as_a.get(reverse("extranet:attestation_requests"))
     assert len(page(response).xpath("//tbody/tr")) == 50
     assert "Page 1 sur 4" in text(response)
+
+
+def test_a_poll_after_the_session_expired_reloads_the_page_on_the_login(
+    client, offer, client_a_user
+):
+    request = request_make(offer, client_a_user)
+    response = client.get(status_url(request), headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == (
+        f"{reverse('extranet:login')}?next=/extranet/demandes/{request.pk}/"
+    )

@@ -36,6 +36,13 @@ def _redis_answers() -> bool:
         return False
 
 
+def _forget_connections(app) -> None:
+    """The app caches its broker connection pool and its routes (default queue) on first
+    use, possibly by an earlier test: drop them so that the new settings apply."""
+    app._pool = None
+    app.__dict__.pop("amqp", None)
+
+
 @pytest.fixture
 def celery_worker_process(tmp_path, _private_storage):
     """A real ``celery worker`` on its own queue, with this test's database and storage; the
@@ -74,15 +81,26 @@ def celery_worker_process(tmp_path, _private_storage):
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.2)
         app.conf.update(task_always_eager=False, broker_url=REDIS_URL, task_default_queue=queue)
+        _forget_connections(app)
         yield log
     finally:
         app.conf.update(saved)
+        _forget_connections(app)
         worker.send_signal(signal.SIGTERM)
         try:
             worker.wait(timeout=30)
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait()
+        _queue_delete(queue)
+
+
+def _queue_delete(queue: str) -> None:
+    """Leave nothing of this test's queue in Redis (kombu's list and binding keys)."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
 
 
 def _wait_for(request, statuses, log: Path, timeout: float = 60) -> AttestationRequest:

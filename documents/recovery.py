@@ -1,0 +1,113 @@
+"""Requests whose job was lost: sent again, or failed, never left « en cours » forever.
+
+A request's job can vanish: the Celery worker was SIGKILLed mid-job (its unacked message
+only comes back when Redis' visibility timeout expires, an hour later), the broker was down
+when the request was sent (``jobs.attestation_request_send`` is ``robust``), or, on the
+embedded default, the web process running the job in a thread restarted. When a worker
+child dies, ``task_reject_on_worker_lost`` re-delivers at once, but the job then finds the
+request ``generating`` and not yet stale, and rightly leaves it alone: it cannot tell a dead
+attempt from a live one.
+
+``attestation_requests_recover`` (``manage.py attestation_requests_recover``, run every few
+minutes) finds the requests ``pending`` or ``generating`` for longer than
+``ATTESTATION_REQUEST_STALE_SECONDS`` (above the job's hard time limit, so nothing is still
+working on them) and sends their job again. Each is taken with a conditional UPDATE on the
+same stale condition as the client's « Réessayer » and the job's claim, so a recovery racing
+those, another recovery or a late re-delivery changes the row once; the job's claim keeps
+one document per request. A request whose job was lost too many times is marked failed
+with its error, so that a document that kills its worker every time does not loop forever:
+the client reads why and may « Réessayer ».
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from .jobs import attestation_request_send
+from .models import AttestationEvent, AttestationRequest
+from .selectors import attestation_request_stale_before
+
+Status = AttestationRequest.Status
+
+# Claims of one request (``attempts``: the first run, conversion retries, recoveries) after
+# which a lost job is not sent again but failed. A normal request uses 1, 3 at most when
+# both conversion retries are needed.
+RECOVERY_MAX_ATTEMPTS = 5
+
+
+@dataclass
+class Recovered:
+    sent: list[int] = field(default_factory=list)  # ids of the requests sent again
+    failed: list[int] = field(default_factory=list)  # ids of those marked failed
+
+
+def _lost() -> Q:
+    return Q(
+        status__in=[Status.PENDING, Status.GENERATING],
+        updated_at__lt=attestation_request_stale_before(),
+        document__isnull=True,
+    )
+
+
+def attestation_requests_recover(*, limit: int = 500) -> Recovered:
+    """Send again the job of every lost request (see the module), at most ``limit`` of them,
+    oldest first; fail those already claimed ``RECOVERY_MAX_ATTEMPTS`` times."""
+    result = Recovered()
+    candidates = (
+        AttestationRequest.objects.filter(_lost())
+        .order_by("updated_at", "id")
+        .values_list("pk", "attempts")[:limit]
+    )
+    for request_id, attempts in candidates:
+        if attempts >= RECOVERY_MAX_ATTEMPTS:
+            if _fail(request_id, attempts):
+                result.failed.append(request_id)
+        elif _send_again(request_id):
+            result.sent.append(request_id)
+    return result
+
+
+def _send_again(request_id: int) -> bool:
+    now = timezone.now()
+    with transaction.atomic():
+        # Back to pending and fresh again: the client's page shows progress (no « Réessayer »
+        # while the new job is queued), and the next recovery run leaves it alone.
+        taken = AttestationRequest.objects.filter(_lost(), pk=request_id).update(
+            status=Status.PENDING, error="", updated_at=now
+        )
+        if not taken:
+            return False  # claimed, retried or recovered meanwhile
+        AttestationEvent.objects.create(
+            request_id=request_id,
+            kind=AttestationEvent.Kind.RETRIED,
+            at=now,
+            detail=gettext("Relancée automatiquement : la génération précédente n'a pas abouti."),
+        )
+        attestation_request_send(request_id)  # after commit
+    return True
+
+
+def _fail(request_id: int, attempts: int) -> bool:
+    text = "{}\n{} : {}".format(
+        gettext(
+            "La génération de votre attestation a été interrompue à plusieurs reprises. "
+            "Réessayez dans quelques instants ; si le problème persiste, contactez votre cabinet."
+        ),
+        gettext("Détail technique"),
+        gettext("travail perdu %(attempts)s fois (processus arrêté pendant la génération)")
+        % {"attempts": attempts},
+    )
+    with transaction.atomic():
+        taken = AttestationRequest.objects.filter(_lost(), pk=request_id).update(
+            status=Status.FAILED, error=text, updated_at=timezone.now()
+        )
+        if taken:
+            AttestationEvent.objects.create(
+                request_id=request_id, kind=AttestationEvent.Kind.FAILED, detail=text
+            )
+    return bool(taken)

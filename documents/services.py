@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import datetime
 import io
+import logging
 import re
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
@@ -33,6 +35,8 @@ from .models import (
 )
 from .rendering import render_docx
 from .tags import tag_context
+
+logger = logging.getLogger(__name__)
 
 PREVIEW_NUMERO = "APERÇU"
 PREVIEW_MARK = "APERÇU – document sans valeur"
@@ -255,12 +259,28 @@ def attestation_generate(
         raise
 
 
-def document_destroy(*, document: Document) -> None:
-    """Delete the document in every form: its Word file, its PDF, then its row."""
-    for stored in (document.word_file, document.pdf_file):
-        if stored:
-            stored.storage.delete(stored.name)
+def document_destroy(*, document: Document) -> str:
+    """Destroy the document in every form: its row now, its Word file and PDF on commit.
+
+    The files go only once the transaction commits (at once outside a transaction): a
+    rollback must not leave a row pointing at deleted files. A file that cannot be deleted
+    then is logged; its path is random and served by no URL. Returns what was destroyed
+    (number and file names), for the audit trail.
+    """
+    stored = [(f.storage, f.name) for f in (document.word_file, document.pdf_file) if f]
+    numero = document.numero or ""
     document.delete()
+
+    def delete_files() -> None:
+        for storage, name in stored:
+            try:
+                storage.delete(name)
+            except OSError:
+                logger.exception("Fichier d'un document détruit non supprimé : %s", name)
+
+    transaction.on_commit(delete_files)
+    names = ", ".join(PurePosixPath(name).name for _storage, name in stored)
+    return " – ".join(part for part in (numero, names) if part)
 
 
 # -- preview ----------------------------------------------------------------------------------

@@ -21,7 +21,6 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
-from pathlib import PurePosixPath
 
 from django.db import transaction
 from django.http import Http404
@@ -38,7 +37,7 @@ from tasks.selectors import (
 from tasks.services import task_decide, tasks_create_for_trigger
 
 from .models import AttestationEvent, AttestationRequest, Document, TemplateField
-from .services import field_label_default
+from .services import document_destroy, field_label_default
 
 logger = logging.getLogger(__name__)
 
@@ -161,7 +160,7 @@ def attestation_request_refuse(*, request: AttestationRequest, user, reason: str
         _event(locked, AttestationEvent.Kind.REFUSED, user, now, detail=reason)
         document = Document.objects.select_for_update().filter(pk=locked.document_id).first()
         if document is not None:
-            destroyed = _document_destroy_on_commit(document)
+            destroyed = document_destroy(document=document)
             _event(locked, AttestationEvent.Kind.DESTROYED, user, now, detail=destroyed)
         transaction.on_commit(partial(_email, "refused", locked.pk), robust=True)
     request.refresh_from_db()
@@ -216,29 +215,6 @@ def _not_awaiting_message(request: AttestationRequest) -> str:
 def _main_file_stored(document: Document) -> bool:
     main = document.main_file
     return bool(main) and main.storage.exists(main.name)
-
-
-def _document_destroy_on_commit(document: Document) -> str:
-    """Deletes the row now and its files once the transaction commits; returns what went.
-
-    ``documents.services.document_destroy`` deletes the files at once, which a rollback
-    could not undo (a row pointing at nothing); here the files go only once the decision is
-    certain. A file that cannot be deleted then is logged: its path is random, unreachable.
-    """
-    stored = [(f.storage, f.name) for f in (document.word_file, document.pdf_file) if f]
-    numero = document.numero or ""
-    document.delete()
-
-    def delete_files() -> None:
-        for storage, name in stored:
-            try:
-                storage.delete(name)
-            except OSError:
-                logger.exception("Fichier d'une attestation refusée non supprimé : %s", name)
-
-    transaction.on_commit(delete_files)
-    names = ", ".join(PurePosixPath(name).name for _storage, name in stored)
-    return " – ".join(part for part in (numero, names) if part)
 
 
 def _event(request, kind: str, user, at, *, detail: str = "") -> AttestationEvent:

@@ -224,14 +224,17 @@ def test_a_beneficiary_of_another_contract_is_refused(client_a):
 
 
 @pytest.mark.django_db
-def test_destroy_removes_word_pdf_and_row(client_a, _private_storage):
+def test_destroy_removes_word_pdf_and_row(
+    client_a, _private_storage, django_capture_on_commit_callbacks
+):
     contract, _vehicle = fleet_contract_make(client_a)
     document = Document.objects.create(contract=contract, title="À détruire")
     document.word_file.save("a.docx", docx_models.io.BytesIO(b"word"), save=False)
     document.pdf_file.save("a.pdf", docx_models.io.BytesIO(b"%PDF-"), save=True)
     assert len(generated(_private_storage)) == 2
 
-    document_destroy(document=document)
+    with django_capture_on_commit_callbacks(execute=True):
+        document_destroy(document=document)
 
     assert generated(_private_storage) == []
     assert not Document.objects.filter(pk=document.pk).exists()

@@ -545,7 +545,7 @@ def test_a_generation_left_by_a_dead_worker_is_taken_again_once_stale(
 
 @pytest.mark.django_db
 def test_an_attempt_that_lost_the_request_leaves_no_document(
-    offer, client_a_user, monkeypatch, _private_storage
+    offer, client_a_user, monkeypatch, _private_storage, django_capture_on_commit_callbacks
 ):
     """Fault injected: while this attempt generates, another one takes the request over
     (this one was thought dead). Its document must vanish, files included."""
@@ -558,7 +558,9 @@ def test_an_attempt_that_lost_the_request_leaves_no_document(
         return document
 
     monkeypatch.setattr(request_services, "attestation_generate", generate_then_lose_the_claim)
-    attestation_request_process(request_id=request.pk)
+    # The job runs in autocommit: files are deleted when the destroy "commits".
+    with django_capture_on_commit_callbacks(execute=True):
+        attestation_request_process(request_id=request.pk)
 
     request.refresh_from_db()
     assert request.document is None and request.status == Status.GENERATING

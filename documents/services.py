@@ -259,6 +259,30 @@ def attestation_generate(
         raise
 
 
+def _storage_delete_on_commit(stored: list[tuple]) -> None:
+    def delete_files() -> None:
+        for storage, name in stored:
+            try:
+                storage.delete(name)
+            except OSError:
+                logger.exception("Fichier non supprimé : %s", name)
+
+    transaction.on_commit(delete_files)
+
+
+def document_template_file_replaced(*, template: DocumentTemplate, previous_name: str) -> None:
+    """A model's .docx was replaced: its former file leaves the storage once committed."""
+    if previous_name and previous_name != template.file.name:
+        _storage_delete_on_commit([(template.file.storage, previous_name)])
+
+
+def document_template_delete(*, template: DocumentTemplate) -> None:
+    """Delete a model and, once committed, its .docx (products' links protect it)."""
+    stored = [(template.file.storage, template.file.name)] if template.file else []
+    template.delete()
+    _storage_delete_on_commit(stored)
+
+
 def document_destroy(*, document: Document) -> str:
     """Destroy the document in every form: its row now, its Word file and PDF on commit.
 
@@ -270,15 +294,7 @@ def document_destroy(*, document: Document) -> str:
     stored = [(f.storage, f.name) for f in (document.word_file, document.pdf_file) if f]
     numero = document.numero or ""
     document.delete()
-
-    def delete_files() -> None:
-        for storage, name in stored:
-            try:
-                storage.delete(name)
-            except OSError:
-                logger.exception("Fichier d'un document détruit non supprimé : %s", name)
-
-    transaction.on_commit(delete_files)
+    _storage_delete_on_commit(stored)
     names = ", ".join(PurePosixPath(name).name for _storage, name in stored)
     return " – ".join(part for part in (numero, names) if part)
 

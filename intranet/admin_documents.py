@@ -121,7 +121,11 @@ class DocumentTemplateAdmin(admin.ModelAdmin):
         )
 
     def save_model(self, request, obj, form, change):
+        previous = form.initial.get("file")
+        previous_name = getattr(previous, "name", previous) or ""
         super().save_model(request, obj, form, change)
+        if change:
+            services.document_template_file_replaced(template=obj, previous_name=previous_name)
         if form.unknown_tags is None:
             return
         diff = services.document_template_sync_fields(template=obj, unknown_tags=form.unknown_tags)
@@ -136,6 +140,13 @@ class DocumentTemplateAdmin(admin.ModelAdmin):
                 request,
                 gettext("Zones de saisie créées : %(added)s.") % {"added": _names(diff.added)},
             )
+
+    def delete_model(self, request, obj):
+        services.document_template_delete(template=obj)
+
+    def delete_queryset(self, request, queryset):
+        for template in queryset:
+            services.document_template_delete(template=template)
 
     def get_urls(self):
         wrap = self.admin_site.admin_view

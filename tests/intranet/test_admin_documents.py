@@ -485,3 +485,25 @@ def test_tag_dictionary_prefers_a_contract_in_force_with_a_beneficiary(staff):
 
     assert "FLT-0002" in page and "KL-456-MN" in page
     assert "DEV-0001" not in page
+
+
+def test_replacing_or_deleting_a_model_removes_its_former_file_from_storage(
+    staff, _private_storage, django_capture_on_commit_callbacks
+):
+    template = add_template(staff)
+    first = template.file.name
+    change_url = reverse("intranet:documents_documenttemplate_change", args=[template.pk])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.post(change_url, template_form(upload(docx_bytes("{{ motif }}")), name="Autre"))
+
+    template.refresh_from_db()
+    assert stored_files(_private_storage) == [template.file.name] != [first]
+
+    delete_url = reverse("intranet:documents_documenttemplate_delete", args=[template.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(delete_url, {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not DocumentTemplate.objects.filter(pk=template.pk).exists()
+    assert stored_files(_private_storage) == []

@@ -96,7 +96,7 @@ class Eligibility:
     @property
     def paid_quittance(self) -> Quittance | None:
         """The entirely paid quittance covering today, if any (for ``quittance.*`` tags)."""
-        if self.quittance is not None and self.quittance.restant_du <= 0:
+        if self.quittance is not None and quittance_is_settled(self.quittance):
             return self.quittance
         return None
 
@@ -136,12 +136,27 @@ def _covering_quittances(today: date) -> QuerySet[Quittance]:
     )
 
 
+def quittance_is_settled(quittance: Quittance) -> bool | None:
+    """ "Entièrement soldée": nothing left due on an issued quittance (annotated with
+    ``quittance_annotate_balance``). None for a cancelled or "pour information" one, which
+    is neither paid nor due and never counts."""
+    if quittance.status != Quittance.Status.EMISE:
+        return None
+    return quittance.restant_du <= 0
+
+
+def quittances_filter_settled(queryset: QuerySet[Quittance], *, settled: bool) -> QuerySet:
+    """Issued quittances entirely paid (or not), on an annotated queryset."""
+    issued = queryset.filter(status=Quittance.Status.EMISE)
+    return issued.filter(restant_du__lte=0) if settled else issued.filter(restant_du__gt=0)
+
+
 def _best_covering(quittances: Iterable[Quittance]) -> Quittance | None:
     """The paid one first; then a terme before a comptant, the latest period, the number."""
 
     def key(q: Quittance):
         return (
-            q.restant_du > 0,
+            not quittance_is_settled(q),
             q.type != Quittance.Type.TERME,
             -q.periode_debut.toordinal(),
             -q.periode_fin.toordinal(),
@@ -167,7 +182,7 @@ def _eligibility(contract: Contract, today: date, quittance: Quittance | None) -
             "Aucune quittance ne couvre la date du jour : "
             "le contrat n'a pas encore été facturé pour cette période."
         )
-    elif not reason and quittance.restant_du > 0:
+    elif not reason and not quittance_is_settled(quittance):
         reason = gettext("La quittance couvrant la date du jour n'est pas entièrement réglée.")
     return Eligibility(eligible=not reason, reason=reason, quittance=quittance)
 

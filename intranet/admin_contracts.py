@@ -33,7 +33,12 @@ from contracts.models import (
     Payment,
     Quittance,
 )
-from contracts.selectors import cabinet_get, quittance_annotate_balance
+from contracts.selectors import (
+    cabinet_get,
+    quittance_annotate_balance,
+    quittance_is_settled,
+    quittances_filter_settled,
+)
 from documents.models import Document, ProductAttestationModel
 from modulr.formatting import format_amount, format_date
 from products.models import BeneficiaryKind, Product
@@ -92,10 +97,7 @@ def _period(quittance) -> str:
 
 
 def _soldee(quittance) -> bool | None:
-    """Shown for issued quittances only: a cancelled one is neither paid nor due."""
-    if quittance.status != Quittance.Status.EMISE:
-        return None
-    return quittance.restant_du <= 0
+    return quittance_is_settled(quittance)
 
 
 # --- Cabinet -------------------------------------------------------------------------
@@ -550,11 +552,8 @@ class SoldeeFilter(admin.SimpleListFilter):
         return [("oui", _("Entièrement soldée")), ("non", _("Restant dû"))]
 
     def queryset(self, request, queryset):
-        emises = queryset.filter(status=Quittance.Status.EMISE)
-        if self.value() == "oui":
-            return emises.filter(restant_du__lte=0)
-        if self.value() == "non":
-            return emises.filter(restant_du__gt=0)
+        if self.value() in ("oui", "non"):
+            return quittances_filter_settled(queryset, settled=self.value() == "oui")
         return queryset
 
 

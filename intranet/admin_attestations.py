@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
 from documents.models import AttestationEvent, AttestationRequest
+from documents.requests import RequestRefused, attestation_request_retry
 from documents.validation import (
     REFUSAL_REASON_MAX_LENGTH,
     AttestationDecisionImpossible,
@@ -292,11 +293,27 @@ class AttestationRequestAdmin(admin.ModelAdmin):
         "attempts",
     )
 
+    actions = ["retry_generation"]
+
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.action(description=_("Relancer la génération des demandes en échec"))
+    def retry_generation(self, request, queryset):
+        for attestation_request in queryset.select_related("contract", "template", "beneficiary"):
+            try:
+                attestation_request_retry(request=attestation_request, user=request.user)
+            except RequestRefused as refused:
+                self.message_user(
+                    request, f"{attestation_request} : {refused}", level=messages.WARNING
+                )
+            else:
+                self.message_user(
+                    request, gettext("%s : génération relancée.") % attestation_request
+                )
 
     def has_delete_permission(self, request, obj=None):
         return False

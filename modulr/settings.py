@@ -115,6 +115,7 @@ USE_THOUSAND_SEPARATOR = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 
 # Private files: on local disk, outside any URL. They are served only by views
 # that check access (documents.views / extranet.views).

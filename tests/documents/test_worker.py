@@ -1,11 +1,13 @@
 """Attestation requests on a real Celery worker over Redis, with a real converter pool: the
-production path, and the worker killed in the middle of a job.
+production path, and the worker killed in the middle of a job; then the recovery of lost
+requests (``documents.recovery``) on its own.
 
-PostgreSQL only: the worker is another process and must see this test's committed rows (its
-``DATABASE_URL`` names the test database). Each test's worker consumes a queue of its own on
-a Redis database of its own (``TEST_WORKER_REDIS_URL``, default db 12), so other test sessions
-never take its jobs. Every wait has a deadline and every process started here is killed in
-teardown: a broken worker fails the test, it never hangs it.
+The worker tests run on PostgreSQL only: the worker is another process and must see this
+test's committed rows (its ``DATABASE_URL`` names the test database). Each test's worker
+consumes a queue of its own on a Redis database of its own (``TEST_WORKER_REDIS_URL``,
+default db 12), so other test sessions never take its jobs. Every wait has a deadline and
+every process started here is killed in teardown: a broken worker fails the test, it never
+hangs it.
 
 The fault injected to catch a job mid-conversion is a converter frozen with SIGSTOP: the
 job holds the converter and waits for its answer (``CONVERTER_TIMEOUT`` is raised so that it
@@ -15,7 +17,9 @@ does not give up first).
 from __future__ import annotations
 
 import contextlib
+import datetime
 import fcntl
+import io
 import os
 import signal
 import subprocess
@@ -28,15 +32,17 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 
 from documents.converter_pool import instance_dir, instance_processes
 from documents.jobs import attestation_request_generate
 from documents.models import AttestationEvent, AttestationRequest, Document
-from documents.recovery import attestation_requests_recover
+from documents.recovery import RECOVERY_MAX_ATTEMPTS, attestation_requests_recover
 from documents.requests import attestation_request_submit
+from documents.selectors import attestation_request_can_retry, attestation_request_client_error
 from tests.converter_pool import running_pool
 from tests.documents.generation_helpers import stored_files
-from tests.documents.request_helpers import EVENT_VALUES, fleet_offer_make
+from tests.documents.request_helpers import EVENT_VALUES, fleet_offer_make, request_make
 from tests.docx_models import pdf_text
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -50,8 +56,6 @@ JOB_TIMEOUT = 60
 
 Status = AttestationRequest.Status
 Kind = AttestationEvent.Kind
-
-pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 
 
 def _wait(condition: Callable[[], object], timeout: float, what: Callable[[], str]):
@@ -283,6 +287,8 @@ def _generated_once(request: AttestationRequest, root: Path) -> Document:
 # -- the tests -------------------------------------------------------------------------------
 
 
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
 def test_a_request_sent_through_the_broker_is_generated_by_the_worker(
     start_worker, own_converter, client_a, client_a_user, _private_storage
 ):
@@ -296,6 +302,8 @@ def test_a_request_sent_through_the_broker_is_generated_by_the_worker(
     assert "attestation_request_generate[" in worker.text()  # the worker ran it, not us
 
 
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
 def test_worker_killed_mid_conversion_then_recovery_generates_it_once(
     start_worker, own_converter, client_a, client_a_user, _private_storage
 ):
@@ -331,6 +339,8 @@ def test_worker_killed_mid_conversion_then_recovery_generates_it_once(
     assert attestation_requests_recover().sent == []
 
 
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
 def test_worker_child_killed_the_redelivered_job_waits_then_recovery_generates_it_once(
     start_worker, own_converter, client_a, client_a_user, _private_storage
 ):
@@ -360,20 +370,90 @@ def test_worker_child_killed_the_redelivered_job_waits_then_recovery_generates_i
     assert request.attempts == 2
 
 
-def test_the_command_fails_a_request_lost_too_many_times(start_worker, client_a, client_a_user):
-    """A document that kills its worker every time must not loop: past the limit of
-    attempts, the lost request is failed with its error, the client may retry it."""
-    from documents.recovery import RECOVERY_MAX_ATTEMPTS
+# -- the recovery service alone (jobs run in-process: the embedded default) ----------------------
 
-    request = _submit(client_a, client_a_user)  # no worker: stays pending
+
+def _lost_request(client_a, client_a_user, settings, *, status=Status.GENERATING, attempts=1):
+    """A request whose job was lost: left ``status`` since before the stale limit."""
+    settings.ATTESTATION_REQUEST_STALE_SECONDS = 300
+    offer = fleet_offer_make(client_a)
+    request = request_make(offer, client_a_user)
     AttestationRequest.objects.filter(pk=request.pk).update(
-        status=Status.GENERATING, attempts=RECOVERY_MAX_ATTEMPTS
+        status=status,
+        attempts=attempts,
+        updated_at=timezone.now() - datetime.timedelta(seconds=301),
     )
-    time.sleep(STALE_SECONDS + 0.5)
+    request.refresh_from_db()
+    return request
 
-    call_command("attestation_requests_recover", stdout=open(os.devnull, "w"))  # noqa: SIM115
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", [Status.PENDING, Status.GENERATING])
+def test_a_lost_request_is_sent_again_and_generated_once(
+    client_a, client_a_user, settings, django_capture_on_commit_callbacks, status
+):
+    request = _lost_request(client_a, client_a_user, settings, status=status)
+
+    with django_capture_on_commit_callbacks(execute=True) as sent:
+        result = attestation_requests_recover()
+
+    assert result.sent == [request.pk] and result.failed == [] and len(sent) == 1
+    request.refresh_from_db()
+    assert request.status == Status.READY and request.document is not None
+    assert request.attempts == 2
+    retried = request.events.get(kind=Kind.RETRIED)
+    assert retried.actor is None and "automatiquement" in retried.detail
+    # Run again: nothing left to recover.
+    with django_capture_on_commit_callbacks(execute=True) as sent:
+        assert attestation_requests_recover().sent == []
+    assert sent == [] and Document.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_recovery_leaves_alone_a_request_still_within_its_time_or_finished(
+    client_a, client_a_user, settings, django_capture_on_commit_callbacks
+):
+    settings.ATTESTATION_REQUEST_STALE_SECONDS = 300
+    offer = fleet_offer_make(client_a)
+    working = request_make(offer, client_a_user, status=Status.GENERATING)  # just now
+    AttestationRequest.objects.filter(pk=working.pk).update(
+        updated_at=timezone.now() - datetime.timedelta(seconds=299)
+    )
+    long_ago = timezone.now() - datetime.timedelta(days=1)
+    finished = [
+        request_make(offer, client_a_user, status=status)
+        for status in (Status.FAILED, Status.READY, Status.AWAITING_VALIDATION, Status.REFUSED)
+    ]
+    AttestationRequest.objects.filter(pk__in=[r.pk for r in finished]).update(updated_at=long_ago)
+
+    with django_capture_on_commit_callbacks(execute=True) as sent:
+        result = attestation_requests_recover()
+
+    assert (result.sent, result.failed, sent) == ([], [], [])
+    assert set(AttestationRequest.objects.values_list("status", flat=True)) == {
+        Status.GENERATING, Status.FAILED, Status.READY, Status.AWAITING_VALIDATION,
+        Status.REFUSED,
+    }  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_the_command_fails_a_request_lost_too_many_times(
+    client_a, client_a_user, settings, django_capture_on_commit_callbacks
+):
+    """A document that kills its worker every time must not loop: past the limit of
+    attempts, the lost request is failed with its error; the client may retry it."""
+    request = _lost_request(client_a, client_a_user, settings, attempts=RECOVERY_MAX_ATTEMPTS)
+    output = io.StringIO()
+
+    with django_capture_on_commit_callbacks(execute=True) as sent:
+        call_command("attestation_requests_recover", stdout=output)
+
+    assert sent == []
+    assert "Demandes relancées : 0 ; passées en échec : 1" in output.getvalue()
     request.refresh_from_db()
     assert request.status == Status.FAILED and request.document is None
-    assert request.error.startswith("La génération de votre attestation a été interrompue")
+    assert attestation_request_client_error(request).startswith(
+        "La génération de votre attestation a été interrompue à plusieurs reprises."
+    )
+    assert attestation_request_can_retry(request)
     assert request.events.filter(kind=Kind.FAILED).count() == 1

@@ -35,7 +35,6 @@ class Command(BaseCommand):
             for signum in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(signum, lambda *_: stop.set())
         while True:
-            close_old_connections()
             result = attestation_requests_recover()
             if result.sent or result.failed or not every:
                 self.stdout.write(
@@ -44,5 +43,6 @@ class Command(BaseCommand):
                 )
             if not every or stop.wait(every):
                 break
+            close_old_connections()  # a connection the database dropped meanwhile is reopened
         # Embedded default (no broker): the jobs run in this process's threads; let them end.
         in_process_jobs_wait()

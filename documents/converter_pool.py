@@ -15,10 +15,11 @@ Layout on disk, one folder per instance, keyed by its XML-RPC port (`var/convert
 How the server runs: unoserver's server needs the `uno` module, which only Debian's
 `/usr/bin/python3` has (python3-uno), while the package itself is installed in the project's
 virtualenv (the client side uses it). Rather than a second virtualenv built at setup, Debian's
-Python runs the server straight from the virtualenv's copy, with that folder *appended* to
-sys.path: nothing in it can shadow Debian's modules, the client and the server are always the
-same version (their API must match), and a fresh machine needs nothing beyond `pip install`
-and the Debian packages. unoserver is pure Python and imports only the stdlib and uno.
+Python runs the server straight from the virtualenv's copy (through `unoserver_main.py`, which
+loads documents hidden), with that folder *appended* to sys.path: nothing in it can shadow
+Debian's modules, the client and the server are always the same version (their API must
+match), and a fresh machine needs nothing beyond `pip install` and the Debian packages.
+unoserver is pure Python and imports only the stdlib and uno.
 """
 
 from __future__ import annotations
@@ -50,10 +51,8 @@ QUICK_EXIT_SECONDS = 15
 POLL_SECONDS = 0.2
 MEMORY_CHECK_SECONDS = 5
 
-_BOOTSTRAP = (
-    "import sys; sys.path.append({path!r}); sys.argv[0] = 'unoserver'; "
-    "from unoserver.server import main; sys.exit(main())"
-)
+# unoserver's server, loading documents hidden (see that file): run by Debian's Python.
+_SERVER_MAIN = Path(__file__).resolve().parent / "unoserver_main.py"
 
 
 def converters_dir() -> Path:
@@ -295,8 +294,9 @@ class ConverterSupervisor:
         site_packages = str(Path(unoserver.__file__).resolve().parent.parent)
         command = [
             self.python,
-            "-c",
-            _BOOTSTRAP.format(path=site_packages),
+            "-I",  # isolated: the script's folder (documents/, its selectors.py) is not on sys.path
+            str(_SERVER_MAIN),
+            site_packages,
             "--interface",
             "127.0.0.1",  # no authentication: never listen beyond this machine
             "--uno-interface",

@@ -43,6 +43,7 @@ from django.utils.translation import gettext as _
 from lxml import etree
 
 from . import sandbox
+from .docx_styles import docx_unused_styles_drop
 from .tags import KNOWN_ROOTS, sample_context
 
 MAX_UPLOAD_BYTES = 15 * 1024 * 1024
@@ -498,10 +499,11 @@ def _check_fields(xml: bytes) -> None:
 def render_docx(
     *, template: bytes, context: dict, values: dict[str, str], timeout: float | None = None
 ) -> bytes:
-    """The filled .docx. Raises TemplateInvalid (RenderTimeout past the time limit)."""
+    """The filled .docx (without the model's unused styles: docx_styles). Raises
+    TemplateInvalid (RenderTimeout past the time limit)."""
     reply, docx = _run(
         {"mode": "render", "context": render_context(context=context, values=values)},
-        template,
+        docx_unused_styles_drop(template),
         timeout=timeout,
     )
     if not reply.get("ok"):

@@ -173,7 +173,9 @@ def attestation_number_next(*, today: datetime.date | None = None) -> str:
 
 
 def _template_bytes(template: DocumentTemplate) -> bytes:
-    with template.file.open("rb") as handle:
+    # A handle of its own from the storage: FieldFile.open() reuses (and closes) one file
+    # object per instance, which threads sharing the template would trip over.
+    with template.file.storage.open(template.file.name, "rb") as handle:
         return handle.read()
 
 

@@ -1,6 +1,7 @@
 """Load test of the extranet's attestation requests, end to end, as in production.
 
     .venv/bin/python bench/extranet_load.py [--clients 16] [--requests 160] [--workers 4]
+                                            [--web-workers 3] [--rate 0,6] [--poll 0.05]
 
 Sets everything up itself, beside `make run` and the test suites:
 - a PostgreSQL database of its own, `modulr_bench` (dropped and created again each run, then
@@ -20,8 +21,22 @@ download the file and check it is a PDF. Latency runs from the POST to the PDF d
 A warm-up round per client comes first. Every process started is stopped at the end, and
 the script checks that none is left.
 
-With `--rate R` the clients no longer send back to back: request i is sent at t0 + i/R
-(open loop), which measures the latency at a given throughput rather than under saturation.
+Two phases by default (`--rate 0,6`). First the clients send back to back (closed loop):
+that gives the throughput under saturation, but then each client waits for the others'
+attestations too, so its latency is about clients ÷ throughput (16 ÷ 7/s ≈ 2.3 s a round),
+whatever the machine. Then request i is sent at t0 + i/6 s (open loop, still spread over the
+16 clients): the latency at the target throughput.
+
+Defaults, as tuned on a 2-core machine (figures in README « Performances »):
+- Celery `--concurrency 4`, two jobs per converter: while one converts, the other renders or
+  stores and takes the converter the moment it frees. With 2 the converters wait for the jobs
+  (more polls, lower throughput); with 6 more processes share two cores and memory for no gain.
+- gunicorn `--workers 3` (sync): pages are short and CPU-bound; one more worker than cores
+  covers the time a worker waits on PostgreSQL or the disk. 2 is as good, 5 is worse.
+- `conn_max_age=600` in `DATABASE_URL`: without it every request opens a PostgreSQL
+  connection (a backend forked each time): about 10 % of throughput. (Long enough for the
+  backends to outlive a run, so that their CPU time is counted.)
+- `--poll 0.05`: the link is seen at most 50 ms late, for ~4.5 ms of CPU per poll.
 
 Targets (issue 4), 2 cores: p50 ≤ 400 ms, p95 ≤ 1.5 s, ≥ 6 attestations/s, no error.
 """
@@ -247,21 +262,47 @@ def _part(proc: Proc, groups: dict[int, str], ports: list[int]) -> str | None:
     return None
 
 
-def cpu_seconds(groups: dict[str, int], ports: list[int]) -> dict[str, float]:
-    """CPU time used so far by each part, and by this process (the client threads). Reaped
-    children (render children, restarted converters) count in their parent's cutime."""
+def _service(proc: Proc) -> str | None:
+    """Shared services the bench uses: PostgreSQL's backends serving our database (titled
+    ``postgres: user modulr_bench ...``) and the whole Redis server."""
+    if proc.cmdline.startswith("postgres: ") and f" {DB_NAME} " in proc.cmdline:
+        return "postgresql"
+    if proc.cmdline.startswith("redis-server"):
+        return "redis"
+    return None
+
+
+def cpu_seconds(groups: dict[str, int], ports: list[int]) -> dict[tuple[str, int], float]:
+    """CPU time used so far, by (part, pid): each process of ours, this process (the client
+    threads) and the whole machine's busy and total time. Reaped children (render children
+    excepted: their zygote ignores SIGCHLD) count in their parent's cutime."""
     by_pgid = {pgid: name for name, pgid in groups.items()}
-    used = dict.fromkeys([*groups, "rendu", "convertisseurs"], 0.0)
+    used = {}
     for proc in _processes():
-        if (part := _part(proc, by_pgid, ports)) is not None:
-            used[part] += proc.ticks / _TICK
+        if (part := _part(proc, by_pgid, ports) or _service(proc)) is not None:
+            used[part, proc.pid] = proc.ticks / _TICK
     times = os.times()
-    used["clients (ce script)"] = times.user + times.system
+    used["clients (ce script)", 0] = times.user + times.system
     with open("/proc/stat") as stat:  # the whole machine: busy and idle jiffies, all CPUs
         jiffies = [int(value) for value in stat.readline().split()[1:]]
-    used["_machine_busy"] = (sum(jiffies) - jiffies[3] - jiffies[4]) / _TICK
-    used["_machine_total"] = sum(jiffies) / _TICK
+    used["_machine_busy", 0] = (sum(jiffies) - jiffies[3] - jiffies[4]) / _TICK
+    used["_machine_total", 0] = sum(jiffies) / _TICK
     return used
+
+
+_PARTS = ["gunicorn", "worker", "rendu", "convertisseurs", "postgresql", "redis"]
+
+
+def _order(part: str) -> int:
+    return _PARTS.index(part) if part in _PARTS else len(_PARTS)
+
+
+def cpu_spent(before: dict, after: dict) -> dict[str, float]:
+    """Seconds per part between two samples; a process gone meanwhile is not counted."""
+    spent: dict[str, float] = {}
+    for (part, pid), seconds in after.items():
+        spent[part] = spent.get(part, 0.0) + seconds - before.get((part, pid), 0.0)
+    return spent
 
 
 def leftovers(groups: dict[str, int], ports: list[int]) -> list[str]:
@@ -404,12 +445,13 @@ class Run:
     started: float = 0.0
     ended: float = 0.0
     late: float = 0.0  # --rate: the most a request was sent after its time (clients all busy)
-    cpu_before: dict[str, float] = field(default_factory=dict)
-    cpu_after: dict[str, float] = field(default_factory=dict)
+    cpu_before: dict = field(default_factory=dict)
+    cpu_after: dict = field(default_factory=dict)
 
 
-def load(base: str, accounts: list[Account], args, cpu) -> Run:
-    """The clients' threads; ``cpu()`` is sampled when the measured phase starts and ends."""
+def load(base: str, accounts: list[Account], args, cpu, *, rate: float, warmup: int) -> Run:
+    """One phase: the clients' threads log in, warm up, then share ``args.requests`` requests,
+    back to back (``rate`` 0) or paced; ``cpu()`` is sampled when the measure starts and ends."""
     run = Run()
     lock = threading.Lock()
     tickets = iter(range(args.requests))
@@ -425,7 +467,7 @@ def load(base: str, accounts: list[Account], args, cpu) -> Run:
         turn = 0
         try:
             browser.login(account.email)
-            for _ in range(args.warmup):
+            for _ in range(warmup):
                 attestation(browser, account, account.vehicle_ids[0], args.poll)
         except Exception as error:  # noqa: BLE001 - reported, the other clients go on
             with lock:
@@ -436,8 +478,8 @@ def load(base: str, accounts: list[Account], args, cpu) -> Run:
                 ticket = next(tickets, None)
             if ticket is None:
                 break
-            if args.rate:
-                due = run.started + ticket / args.rate
+            if rate:
+                due = run.started + ticket / rate
                 delay = due - time.perf_counter()
                 if delay > 0:
                     time.sleep(delay)
@@ -512,66 +554,11 @@ def database_check(run: Run) -> list[str]:
     return lines
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--requests", type=int, default=160, help="attestations mesurées")
-    parser.add_argument("--warmup", type=int, default=1, help="attestations par client avant")
-    parser.add_argument("--workers", type=int, default=4, help="concurrence du worker Celery")
-    parser.add_argument("--web-workers", type=int, default=3, help="workers gunicorn (sync)")
-    parser.add_argument("--converters", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--poll", type=float, default=0.05, help="secondes entre deux sondages")
-    parser.add_argument("--rate", type=float, default=0, help="demandes/s (0 : au plus vite)")
-    parser.add_argument(
-        "--conn-max-age",
-        type=int,
-        default=60,
-        help="connexions PostgreSQL persistantes de gunicorn et du worker, en secondes "
-        "(?conn_max_age= dans DATABASE_URL ; 0 : une connexion par requête, le défaut de Django)",
-    )
-    args = parser.parse_args()
-    if args.conn_max_age:
-        os.environ["DATABASE_URL"] += f"?conn_max_age={args.conn_max_age}&conn_health_checks=true"
-
-    load_before = os.getloadavg()
-    print(
-        f"{os.cpu_count()} cœurs, charge avant (1/5/15 min) : "
-        + " ".join(f"{x:.2f}" for x in load_before)
-    )
-    print(
-        f"{args.converters} convertisseurs, worker Celery prefork ×{args.workers}, gunicorn "
-        f"×{args.web_workers}, connexions PostgreSQL gardées {args.conn_max_age} s, "
-        f"{args.clients} clients, sondage toutes les {_ms(args.poll)}"
-        + (f", {args.rate:g} demandes/s" if args.rate else ", au plus vite")
-    )
-    database_recreate()
-    redis_flush()
-    django.setup()
-    from django.db import connections
-
-    from tests.converter_pool import running_pool
-
-    accounts = seed(args.clients)
-    connections.close_all()  # the bench holds no connection while it runs
-
-    processes, ports = Processes(), []
-    try:
-        with running_pool(args.converters, TMP / "converters.log") as ports:
-            os.environ["CONVERTER_PORTS"] = ",".join(map(str, ports))
-            try:
-                start_worker(processes, args.workers)
-                base = start_web(processes, args.web_workers)
-                run = load(base, accounts, args, lambda: cpu_seconds(processes.groups(), ports))
-            finally:
-                processes.stop_all()
-    finally:
-        redis_flush()
-    left = leftovers(processes.groups(), ports)
-
+def report(run: Run, *, rate: float, warmup: int) -> None:
     done, elapsed = len(run.timings), max(run.ended - run.started, 1e-9)
+    pace = f"{rate:g} demandes/s" if rate else "au plus vite"
     print(
-        f"{done} attestations mesurées (+{args.warmup * args.clients} d'échauffement) "
-        f"en {elapsed:.1f} s"
+        f"\n-- {pace} : {done} attestations mesurées (+{warmup} d'échauffement) en {elapsed:.1f} s"
     )
     print(
         _line(
@@ -586,25 +573,102 @@ def main() -> None:
     polls = [t.polls for t in run.timings]
     print(f"{'sondages par demande':<38}: médiane {statistics.median(polls) if polls else 0:g}")
     print(f"{'débit':<38}: {done / elapsed:.1f} attestations/s   (cible ≥ 6/s)")
-    if args.rate:
+    if rate:
         print(f"{'retard max sur le rythme demandé':<38}: {_ms(run.late)}")
     if done:
-        spent = {k: run.cpu_after[k] - run.cpu_before.get(k, 0) for k in run.cpu_after}
+        spent = cpu_spent(run.cpu_before, run.cpu_after)
         busy, total = spent.pop("_machine_busy"), spent.pop("_machine_total")
         print(
             f"{'CPU par attestation':<38}: "
-            + ", ".join(f"{name} {_ms(seconds / done)}" for name, seconds in spent.items())
+            + ", ".join(f"{name} {_ms(spent[name] / done)}" for name in sorted(spent, key=_order))
             + f" ; total {_ms(sum(spent.values()) / done)}"
         )
         print(
             f"{'CPU de la machine pendant la mesure':<38}: occupée à {busy / total:.0%}, "
-            f"dont {sum(spent.values()) / total:.0%} par ce banc (le reste : autres processus ; "
-            "les enfants de rendu ne sont pas comptés par processus)"
+            f"dont {sum(spent.values()) / total:.0%} compté ci-dessus (le reste : les enfants de "
+            "rendu, que leur zygote ne compte pas, les connexions PostgreSQL de courte durée, les "
+            "autres processus de la machine)"
         )
     print(f"{'erreurs':<38}: {len(run.errors)}")
     for error in run.errors[:10]:
         print(f"  {error}")
-    print(f"{'processus restants':<38}: {len(left) or 'aucun'}")
+
+
+def _rates(value: str) -> list[float]:
+    return [float(rate) for rate in value.split(",") if rate.strip()]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--requests", type=int, default=160, help="attestations mesurées par phase")
+    parser.add_argument(
+        "--warmup", type=int, default=1, help="attestations par client avant la 1re phase"
+    )
+    parser.add_argument("--workers", type=int, default=4, help="concurrence du worker Celery")
+    parser.add_argument("--web-workers", type=int, default=3, help="workers gunicorn (sync)")
+    parser.add_argument("--converters", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--poll", type=float, default=0.05, help="secondes entre deux sondages")
+    parser.add_argument(
+        "--rate",
+        type=_rates,
+        default=[0, 6],
+        help="une phase par rythme, en demandes/s, séparés par des virgules ; 0 : au plus vite "
+        "(défaut 0,6 : le débit en saturation, puis la latence à 6 demandes/s)",
+    )
+    parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        default=600,
+        help="connexions PostgreSQL persistantes de gunicorn et du worker, en secondes "
+        "(?conn_max_age= dans DATABASE_URL ; 0 : une connexion par requête, le défaut de Django)",
+    )
+    args = parser.parse_args()
+    if args.conn_max_age:
+        os.environ["DATABASE_URL"] += f"?conn_max_age={args.conn_max_age}&conn_health_checks=true"
+
+    print(
+        f"{os.cpu_count()} cœurs, charge avant (1/5/15 min) : "
+        + " ".join(f"{x:.2f}" for x in os.getloadavg())
+    )
+    print(
+        f"{args.converters} convertisseurs, worker Celery prefork ×{args.workers}, gunicorn "
+        f"×{args.web_workers}, connexions PostgreSQL gardées {args.conn_max_age} s, "
+        f"{args.clients} clients, sondage toutes les {_ms(args.poll)}"
+    )
+    database_recreate()
+    redis_flush()
+    django.setup()
+    from django.db import connections
+
+    from tests.converter_pool import running_pool
+
+    accounts = seed(args.clients)
+    connections.close_all()  # the bench holds no connection while it runs
+
+    processes, ports, runs = Processes(), [], []
+    try:
+        with running_pool(args.converters, TMP / "converters.log") as ports:
+            os.environ["CONVERTER_PORTS"] = ",".join(map(str, ports))
+            try:
+                start_worker(processes, args.workers)
+                base = start_web(processes, args.web_workers)
+                for phase, rate in enumerate(args.rate):
+                    warmup = args.warmup if phase == 0 else 0
+                    run = load(
+                        base, accounts, args, lambda: cpu_seconds(processes.groups(), ports),
+                        rate=rate, warmup=warmup,
+                    )  # fmt: skip
+                    runs.append((run, rate, warmup * len(accounts)))
+            finally:
+                processes.stop_all()
+    finally:
+        redis_flush()
+    left = leftovers(processes.groups(), ports)
+
+    for run, rate, warmup in runs:
+        report(run, rate=rate, warmup=warmup)
+    print(f"\n{'processus restants':<38}: {len(left) or 'aucun'}")
     for line in left:
         print(f"  {line}")
     print(f"charge après : {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

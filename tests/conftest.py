@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 
 from tests import factories
+from tests.documents.generation_helpers import cabinet_make, fleet_contract_make
 
 pytest_plugins = ["tests.converter_pool"]
 
@@ -56,6 +57,21 @@ def other_staff(db):
     return factories.StaffFactory(
         username="bob", email="bob@cabinet.fr", first_name="Bob", is_superuser=False
     )
+
+
+@pytest.fixture
+def carol(db):
+    """Staff who is no recipient and has no permission at all."""
+    return factories.StaffFactory(
+        username="carol", email="carol@cabinet.fr", first_name="Carol", is_superuser=False
+    )
+
+
+@pytest.fixture
+def fleet(client_a):
+    """A vehicle fleet contract of client A, in force and paid, and one of its vehicles."""
+    cabinet_make()
+    return fleet_contract_make(client_a)
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from documents.validation import (
 )
 from tasks.models import Task, TaskType
 from tests import docx_models, factories
-from tests.documents.generation_helpers import cabinet_make, fleet_contract_make, template_make
+from tests.documents.generation_helpers import template_make
 from tests.documents.validation_helpers import (
     attestation_template_make,
     generated_files,
@@ -36,20 +36,6 @@ from tests.documents.validation_helpers import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def carol(db):
-    """Staff, neither a recipient nor allowed to decide every task."""
-    return factories.StaffFactory(
-        username="carol", email="carol@cabinet.fr", first_name="Carol", is_superuser=False
-    )
-
-
-@pytest.fixture
-def fleet(client_a):
-    cabinet_make()
-    return fleet_contract_make(client_a)
 
 
 @pytest.fixture

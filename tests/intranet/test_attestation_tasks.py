@@ -12,7 +12,6 @@ from documents.models import AttestationRequest, Document
 from documents.validation import attestation_request_refuse
 from tasks.models import Task
 from tests import factories
-from tests.documents.generation_helpers import cabinet_make, fleet_contract_make
 from tests.documents.validation_helpers import (
     attestation_template_make,
     generated_files,
@@ -37,20 +36,6 @@ def text(response) -> str:
 def with_perm(user, codename: str):
     user.user_permissions.add(Permission.objects.get(codename=codename))
     return type(user).objects.get(pk=user.pk)  # a fresh instance: permissions are cached
-
-
-@pytest.fixture
-def carol(db):
-    """Staff who is no recipient and has no permission at all."""
-    return factories.StaffFactory(
-        username="carol", email="carol@cabinet.fr", first_name="Carol", is_superuser=False
-    )
-
-
-@pytest.fixture
-def fleet(client_a):
-    cabinet_make()
-    return fleet_contract_make(client_a)
 
 
 @pytest.fixture

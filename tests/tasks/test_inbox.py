@@ -24,15 +24,6 @@ def row_subjects(html: str) -> list[str]:
     return re.findall(r'<a href="/intranet/mes-taches/\d+/">([^<]+)</a>', html)
 
 
-@pytest.fixture
-def carol(db):
-    user = factories.StaffFactory(
-        username="carol", email="carol@cabinet.fr", first_name="Carol", is_superuser=False
-    )
-    user.groups.add(Group.objects.create(name="Gestion"))
-    return user
-
-
 def test_inbox_lists_my_tasks_priority_first_then_due_date_overdue_marked(
     client, client_a, other_staff, carol
 ):

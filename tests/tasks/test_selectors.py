@@ -23,14 +23,6 @@ def flotte(db):
     return factories.ProductFactory(name="Flotte automobile")
 
 
-@pytest.fixture
-def carol(db):
-    """A staff member who gets tasks only through the « Gestion » group."""
-    user = factories.StaffFactory(username="carol", email="carol@cabinet.fr", is_superuser=False)
-    user.groups.add(Group.objects.create(name="Gestion"))
-    return user
-
-
 def test_applicable_templates_are_the_active_ones_of_the_trigger_and_product(flotte):
     rc_pro = factories.ProductFactory(name="RC Pro")
     for_all = factories.TaskTemplateFactory(subject="Tous produits")

@@ -19,15 +19,6 @@ ATTESTATION = Trigger.EXTRANET_ATTESTATION_REQUEST
 
 
 @pytest.fixture
-def carol(db):
-    user = factories.StaffFactory(
-        username="carol", email="carol@cabinet.fr", first_name="Carol", is_superuser=False
-    )
-    user.groups.add(Group.objects.create(name="Gestion"))
-    return user
-
-
-@pytest.fixture
 def contract(client_a):
     return factories.ContractFactory(
         numero="FL-2026-001", client=client_a, product__name="Flotte automobile"

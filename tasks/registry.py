@@ -1,18 +1,18 @@
 """Extension point of the task page: other apps add a block to it without ``tasks`` knowing them.
 
-The attestation workflow (``documents``) registers a hook in its ``AppConfig.ready()`` that,
-for the tasks it created, returns the template showing the attestation, the beneficiary, the
-values the client typed and the « Valider » / « Refuser » buttons::
+The attestation workflow registers one, in ``intranet/admin_attestations.py`` (imported
+with the intranet's admin modules): for the tasks it created, it returns the template showing
+the attestation, the beneficiary, the values the client typed and the « Valider » /
+« Refuser » buttons::
 
     from tasks.registry import register_task_detail
 
-    def attestation_block(task, request):
-        request_ = AttestationRequest.objects.filter(task=task).first()
-        if request_ is None:
+    @register_task_detail
+    def attestation_task_block(task, request):
+        attestation_request = attestation_request_for_task(task=task)
+        if attestation_request is None:
             return None
-        return "documents/intranet/task_attestation.html", {"attestation_request": request_}
-
-    register_task_detail(attestation_block)
+        return "intranet/attestation_task_extra.html", {...}
 
 A hook returns ``(template_name, context)`` or ``None`` when the task is none of its business.
 """

@@ -41,8 +41,9 @@ def docx_unused_styles_drop(docx: bytes) -> bytes:
     """`docx` without the style definitions nothing uses; `docx` itself when nothing to drop."""
     try:
         return _drop(docx)
-    except (zipfile.BadZipFile, etree.XMLSyntaxError, KeyError, ValueError):
-        logger.warning("Styles inutilisés non retirés : document non reconnu", exc_info=True)
+    except (zipfile.BadZipFile, etree.XMLSyntaxError, KeyError, ValueError) as error:
+        # Not worth a traceback: the render that follows says what is wrong with the file.
+        logger.info("Styles inutilisés non retirés : document non reconnu (%s)", error)
         return docx
 
 

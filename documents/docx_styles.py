@@ -30,7 +30,9 @@ logger = logging.getLogger(__name__)
 
 STYLES_PART = "word/styles.xml"
 _STYLE_PARTS = {STYLES_PART, "word/stylesWithEffects.xml"}
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_MAIN_NS = b"http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_W = "{" + _MAIN_NS.decode() + "}"
+_W_PREFIX = b'xmlns:w="' + _MAIN_NS + b'"'
 _VALUE = re.compile(rb'w:val="([^"]*)"')
 _FIELD_BY_STYLE = re.compile(rb"\b(?:TOC|STYLEREF|INDEX)\b")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
@@ -59,6 +61,8 @@ def _drop(docx: bytes) -> bytes:
             continue
         if _FIELD_BY_STYLE.search(data):
             return docx
+        if _MAIN_NS in data and _W_PREFIX not in data:
+            return docx  # Word's namespace under another prefix: `w:val` would miss references
         values.update(_VALUE.findall(data))
     root = etree.fromstring(parts[STYLES_PART], _PARSER)
     styles = {style.get(f"{_W}styleId"): style for style in root.iter(f"{_W}style")}

@@ -77,5 +77,21 @@ def test_a_model_with_a_table_of_contents_is_left_whole():
     assert docx_unused_styles_drop(model) == model
 
 
+def test_a_model_written_with_another_namespace_prefix_is_left_whole():
+    def other_prefix(name, data):
+        if name != "word/document.xml":
+            return data
+        return (
+            data.replace(b"xmlns:w=", b"xmlns:x=")
+            .replace(b"<w:", b"<x:")
+            .replace(b"</w:", b"</x:")
+            .replace(b" w:", b" x:")
+        )
+
+    model = _rewrite(_styled_model(), other_prefix)
+
+    assert docx_unused_styles_drop(model) == model
+
+
 def test_what_is_not_a_word_file_comes_back_unchanged():
     assert docx_unused_styles_drop(b"not a zip") == b"not a zip"

@@ -29,8 +29,11 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PASSWORD = "motdepasse-solide-42"  # tests.factories.UserFactory
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
+    """One Chromium per test module. Not per session: with Playwright (greenlets) still running
+    at the session's end, the test database's teardown found a connection of a later test
+    still open, and PostgreSQL refused to drop the database (a pytest warning)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

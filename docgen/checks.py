@@ -1,9 +1,8 @@
-"""The upload check of a broker's Word model.
+"""The upload check of a broker's Word model: ``template_check``.
 
-``template_check`` accepts a real .docx only (not .docm/.dotx, not a renamed file), with no
-external resource and no field code that fetches one, whose tags all compile in the render
-sandbox and pass a trial render with strict checks. It returns the unknown tags (the
-client's fields) or raises ``TemplateInvalid`` with a French reason for the form.
+A real .docx only (not .docm/.dotx, not a renamed file), no external resource nor field code
+that fetches one, every tag compiles in the render sandbox and a strict trial render passes.
+Returns the unknown tags (the client's fields), or raises ``TemplateInvalid`` in French.
 """
 
 from __future__ import annotations

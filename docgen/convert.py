@@ -1,9 +1,8 @@
 """Word → PDF with LibreOffice: on the converter pool when ports are given, else one-shot.
 
-``convert_to_pdf(docx, ports=, state_dir=, ...)`` is the only entry point. Every conversion
-has a timeout; a converter that hangs or dies is killed and the conversion tried once more;
-a document LibreOffice cannot read is not retried. Failures raise ``ConversionError``, whose
-message is French and meant for staff. How callers share the pool: docs/engine.md.
+``convert_to_pdf`` is the only entry point. Every conversion has a timeout; a converter that
+hangs or dies is killed and the conversion tried once more. Failures raise ``ConversionError``
+(a French message for staff). How callers share the pool: docs/engine.md.
 """
 
 from __future__ import annotations

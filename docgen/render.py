@@ -1,9 +1,8 @@
 """Filling a broker's Word model, in a sandboxed child process (the parent side).
 
 ``render_docx`` sends the model and its context to a fresh child of the zygote
-(``docgen.sandbox``), killed past ``timeout`` seconds and capped at ``memory_mb``;
-``render_context`` puts the client's values under the reserved tags. Why a zygote and the
-protocol: docs/engine.md.
+(``docgen.sandbox``), killed past ``timeout`` seconds and capped at ``memory_mb``; client
+values go under the reserved tags. Why a zygote, and the protocol: docs/engine.md.
 """
 
 from __future__ import annotations

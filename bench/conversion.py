@@ -2,11 +2,12 @@
 
     .venv/bin/python bench/conversion.py [--count 2] [--conversions 1000] [--stop-after 500]
 
-Starts its own pool (`manage.py run_converters` on free ports), so it runs beside `make run`.
-The measuring functions take any `convert(docx) -> pdf` callable: bench/generation.py reuses
-them with rendering + conversion.
+Starts its own pool (`manage.py run_converters` on free ports), so it runs beside `make run`,
+and converts with docgen directly (no Django in this process). The measuring functions take
+any `convert(docx) -> pdf` callable: bench/generation.py reuses them with rendering +
+conversion.
 
-Targets (issue 3): warm p50 ≤ 250 ms for a one-page model, ≥ 6× faster than one-shot soffice
+Targets: warm p50 ≤ 250 ms for a one-page model, ≥ 6× faster than one-shot soffice
 in the same run, ≥ 8 documents/s with 16 concurrent callers and no failure, converter memory
 not growing without bound.
 """
@@ -14,6 +15,7 @@ not growing without bound.
 from __future__ import annotations
 
 import argparse
+import functools
 import io
 import os
 import statistics
@@ -28,20 +30,18 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "modulr.settings")
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
 from docx import Document  # noqa: E402
 
-from documents.conversion import ConversionError, convert_to_pdf  # noqa: E402
-from documents.converter_pool import instance_memory  # noqa: E402
-from tests.converter_pool import running_pool  # noqa: E402
+from docgen import ConversionError, convert_to_pdf, instance_memory  # noqa: E402
+from tests.converter_pool import STATE_DIR, running_pool  # noqa: E402
 
 Convert = Callable[[bytes], bytes]
+
+
+def pool_convert(ports: list[int]) -> Convert:
+    """docgen's conversion on the pool of `ports` (none: one-shot soffice)."""
+    return functools.partial(convert_to_pdf, ports=ports, state_dir=STATE_DIR)
 
 
 def one_page_model() -> bytes:
@@ -115,7 +115,7 @@ def measure_throughput(
 
 def converters_rss(ports: list[int]) -> int:
     """Resident memory of every process of the pool (unoserver, launcher, soffice.bin)."""
-    return sum(instance_memory(port) for port in ports)
+    return sum(instance_memory(STATE_DIR, port) for port in ports)
 
 
 def measure_memory(
@@ -134,12 +134,7 @@ def measure_memory(
 
 
 def oneshot_latency(docx: bytes, *, runs: int) -> list[float]:
-    previous = settings.CONVERTER_PORTS
-    settings.CONVERTER_PORTS = []
-    try:
-        return measure_latency(convert_to_pdf, docx, runs=runs, warmup=1)
-    finally:
-        settings.CONVERTER_PORTS = previous
+    return measure_latency(pool_convert([]), docx, runs=runs, warmup=1)
 
 
 def _ms(seconds: float) -> str:
@@ -172,12 +167,12 @@ def main() -> None:
         tempfile.TemporaryDirectory() as tmp,
         running_pool(args.count, Path(tmp) / "supervisor.log", *options) as ports,
     ):
-        settings.CONVERTER_PORTS = ports
-        warm = measure_latency(convert_to_pdf, docx, runs=args.runs)
+        convert = pool_convert(ports)
+        warm = measure_latency(convert, docx, runs=args.runs)
         rate, failed = measure_throughput(
-            convert_to_pdf, docx, total=args.throughput_total, concurrency=args.concurrency
+            convert, docx, total=args.throughput_total, concurrency=args.concurrency
         )
-        samples, memory_failed = measure_memory(convert_to_pdf, docx, ports, total=args.conversions)
+        samples, memory_failed = measure_memory(convert, docx, ports, total=args.conversions)
         restarts = (Path(tmp) / "supervisor.log").read_text().count("redémarrage")
 
     p50, p95 = statistics.median(warm), percentile(warm, 95)

@@ -25,9 +25,10 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 _TMP = tempfile.TemporaryDirectory(prefix="modulr-bench-")
-# Before Django starts (bench/conversion.py sets it up on import): our own database and files.
+# Before Django starts: our own database and files.
 os.environ["DATABASE_URL"] = f"sqlite:///{_TMP.name}/bench.sqlite3"
 os.environ["PRIVATE_ROOT"] = f"{_TMP.name}/private"
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "modulr.settings")
 sys.path.insert(0, str(BASE_DIR))
 
 _spec = importlib.util.spec_from_file_location(
@@ -36,13 +37,17 @@ _spec = importlib.util.spec_from_file_location(
 conv = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(conv)
 
+import django  # noqa: E402
+
+django.setup()
+
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
 from contracts.models import Contract  # noqa: E402
-from documents import sandbox  # noqa: E402
+from docgen import template as sandbox_template  # noqa: E402
+from documents.engine import render_docx  # noqa: E402
 from documents.models import Document, DocumentTemplate  # noqa: E402
-from documents.rendering import render_docx  # noqa: E402
 from documents.services import attestation_generate  # noqa: E402
 from documents.tags import tag_context  # noqa: E402
 
@@ -91,7 +96,7 @@ def main() -> None:
     print(f"{os.cpu_count()} cœurs ; {args.count} convertisseurs ; modèle « {template.name} »")
     rendered = conv.measure_latency(render, model, runs=args.runs)
     in_process = conv.measure_latency(
-        lambda _d: sandbox.render(model, plain, strict=False), model, runs=args.runs
+        lambda _d: sandbox_template.render(model, plain, strict=False), model, runs=args.runs
     )
     print(_summary("rendu (sandbox, processus fils)", rendered))
     print(_summary("  docxtpl seul, dans le processus", in_process, "  (pour comparaison)"))
@@ -101,7 +106,7 @@ def main() -> None:
     with conv.running_pool(args.count, Path(_TMP.name) / "supervisor.log") as ports:
         settings.CONVERTER_PORTS = ports
         warm = conv.measure_latency(generate, model, runs=args.runs)
-        converted = conv.measure_latency(conv.convert_to_pdf, render(), runs=args.runs)
+        converted = conv.measure_latency(conv.pool_convert(ports), render(), runs=args.runs)
         started = time.perf_counter()
         rate, failed = conv.measure_throughput(
             generate, model, total=args.throughput_total, concurrency=args.concurrency

@@ -23,8 +23,8 @@ from docx.shared import Cm, Pt, RGBColor
 
 from products.models import Product
 
+from .engine import template_check
 from .models import DocumentTemplate, ProductAttestationModel, TemplateField
-from .rendering import template_check
 from .services import document_template_sync_fields
 
 NAVY = RGBColor(0x1F, 0x3A, 0x5F)

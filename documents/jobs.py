@@ -27,7 +27,7 @@ CONVERSION_RETRY_COUNTDOWNS = (10, 30)
 
 @shared_task(bind=True, acks_late=True, max_retries=len(CONVERSION_RETRY_COUNTDOWNS))
 def attestation_request_generate(self, request_id: int) -> None:
-    from .conversion import ConversionError
+    from .engine import ConversionError
     from .requests import attestation_request_process
 
     retries = self.request.retries

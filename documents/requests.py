@@ -27,7 +27,7 @@ from django.utils.translation import gettext
 from contracts.models import Beneficiary, Contract
 from contracts.selectors import beneficiaries_current, contracts_for_user
 
-from .conversion import ConversionError
+from .engine import ConversionError, TemplateInvalid
 from .jobs import attestation_request_send
 from .models import (
     AttestationEvent,
@@ -36,7 +36,6 @@ from .models import (
     DocumentTemplate,
     ProductAttestationModel,
 )
-from .rendering import TemplateInvalid
 from .request_values import RequestRefused, attestation_values_clean
 from .selectors import (
     attestation_models_for,

@@ -1,7 +1,7 @@
 """Writes of the documents app: model fields, attestation numbers, generation, preview.
 
 The generation pipeline is ``attestation_generate``: number → tag context → sandboxed
-render (``documents.rendering``) → PDF (``documents.conversion``) → files in the private
+render (``documents.engine``, ``docgen``) → PDF (``docgen.convert``) → files in the private
 storage → the Document row. Call it outside a transaction: the counter row stays locked
 until the caller's transaction ends, and files cannot be unwritten by a rollback that
 happens after this function returns.
@@ -25,6 +25,7 @@ from django.utils.text import slugify
 
 from modulr.formatting import format_date
 
+from .engine import render_docx
 from .models import (
     AttestationCounter,
     Document,
@@ -33,7 +34,6 @@ from .models import (
     TemplateField,
     document_upload_to,
 )
-from .rendering import render_docx
 from .tags import tag_context
 
 logger = logging.getLogger(__name__)
@@ -180,7 +180,7 @@ def _template_bytes(template: DocumentTemplate) -> bytes:
 
 
 def _convert(docx: bytes) -> bytes:
-    from .conversion import convert_to_pdf
+    from .engine import convert_to_pdf
 
     return convert_to_pdf(docx)
 
@@ -214,7 +214,7 @@ def attestation_generate(
 ) -> Document:
     """Generate, store and record an attestation; returns the new Document.
 
-    Raises ``rendering.TemplateInvalid`` or ``conversion.ConversionError``; nothing is
+    Raises ``TemplateInvalid`` or ``ConversionError`` (``documents.engine``); nothing is
     stored then. The Word file is always kept, the PDF too when the model converts.
     """
     if beneficiary is not None and beneficiary.contract_id != contract.pk:

@@ -2,7 +2,7 @@
 
 Every value is text already formatted the French way (28/11/2026, 1 500 000,00 €), in plain
 dicts and lists: a model never sees an ORM object. Any other top-level name in a model is an
-unknown tag, i.e. a field the client fills (``documents.rendering.template_check``).
+unknown tag, i.e. a field the client fills (``documents.engine.template_check``).
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET
 
 from contracts.models import Beneficiary, Contract
 from contracts.selectors import beneficiaries_current, contract_is_in_force
-from documents import rendering, services, tags
+from documents import engine, services, tags
 from documents.models import DocumentTemplate, ProductAttestationModel, TemplateField
 from modulr.formatting import format_date
 
@@ -54,11 +54,11 @@ class DocumentTemplateForm(forms.ModelForm):
         if not isinstance(upload, UploadedFile):
             return upload  # the stored file, kept as is
         # One byte past the limit is enough for template_check to refuse a huge file.
-        data = upload.read(rendering.MAX_UPLOAD_BYTES + 1)
+        data = upload.read(engine.MAX_UPLOAD_BYTES + 1)
         upload.seek(0)
         try:
-            self.unknown_tags = rendering.template_check(data=data, filename=upload.name)
-        except rendering.TemplateInvalid as exc:
+            self.unknown_tags = engine.template_check(data=data, filename=upload.name)
+        except engine.TemplateInvalid as exc:
             raise ValidationError(str(exc), code="invalid_template") from exc
         return upload
 
@@ -277,7 +277,7 @@ class DocumentTemplateAdmin(admin.ModelAdmin):
 
     def _preview_response(self, template, contract, form) -> HttpResponse | None:
         """The file inline, or None with the reason on the form when it cannot be made."""
-        from documents.conversion import ConversionError
+        from documents.engine import ConversionError
 
         try:
             data, filename = services.template_preview(
@@ -286,7 +286,7 @@ class DocumentTemplateAdmin(admin.ModelAdmin):
                 beneficiary=form.cleaned_data.get("beneficiary"),
                 values=form.field_values(),
             )
-        except (rendering.TemplateInvalid, ConversionError) as exc:
+        except (engine.TemplateInvalid, ConversionError) as exc:
             form.add_error(None, str(exc))
             return None
         extension = filename.rsplit(".", 1)[-1].lower()

@@ -168,7 +168,7 @@ CONVERTER_PORTS = env.list("CONVERTER_PORTS", cast=int, default=[])
 CONVERTER_HOST = env.str("CONVERTER_HOST", default="127.0.0.1")
 CONVERTER_TIMEOUT = env.int("CONVERTER_TIMEOUT", default=30)
 SOFFICE_BINARY = env.str("SOFFICE_BINARY", default="soffice")
-# Filling a broker's Word model (documents.rendering): each render runs in a throwaway
+# Filling a broker's Word model (docgen, through documents.engine): each render runs in a throwaway
 # child process, killed past this many seconds, its address space capped at this size.
 RENDER_TIMEOUT = env.int("RENDER_TIMEOUT", default=20)
 RENDER_MEMORY_LIMIT_MB = env.int("RENDER_MEMORY_LIMIT_MB", default=1024)

@@ -2,7 +2,8 @@
 
 `converter_pool` (function scope) points `settings.CONVERTER_PORTS` at a pool of
 `POOL_SIZE` unoserver instances run by `manage.py run_converters`, started on first use
-(~8 s) and stopped at the end of the session. Tests marked `libreoffice` get it
+(~8 s) and stopped at the end of the session, and gives its ports (docgen's tests pass them
+to `docgen.convert_to_pdf` with `STATE_DIR`). Tests marked `libreoffice` get it
 automatically; one that wants the one-shot `soffice` path sets `settings.CONVERTER_PORTS = []`.
 
 Ports are drawn at random and checked free, so that several test sessions on one machine
@@ -23,11 +24,13 @@ from pathlib import Path
 
 import pytest
 
-from documents.converter_pool import UNO_PORT_OFFSET, instance_dir
+from docgen import UNO_PORT_OFFSET, instance_dir
 
 POOL_SIZE = 2
 START_TIMEOUT = 90
 BASE_DIR = Path(__file__).resolve().parent.parent
+# Where `run_converters` keeps its instances: settings.VAR_DIR / "converters".
+STATE_DIR = BASE_DIR / "var" / "converters"
 
 
 def _port_free(port: int) -> bool:
@@ -115,7 +118,7 @@ def running_pool(count: int, log: Path, *extra: str) -> Iterator[list[int]]:
         stop_pool(process)
         # Random ports are not reused: their folders (profile, logs) would pile up in var/.
         for port in ports:
-            shutil.rmtree(instance_dir(port), ignore_errors=True)
+            shutil.rmtree(instance_dir(STATE_DIR, port), ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

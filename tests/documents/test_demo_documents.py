@@ -4,10 +4,9 @@ import pytest
 from django.core.management import call_command
 
 from contracts.models import Beneficiary, Contract
-from documents.conversion import convert_to_pdf
 from documents.demo import MODELS
+from documents.engine import convert_to_pdf, render_docx
 from documents.models import DocumentTemplate, ProductAttestationModel
-from documents.rendering import render_docx
 from documents.services import field_initial
 from documents.tags import tag_context
 from tests import docx_models

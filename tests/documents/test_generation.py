@@ -7,9 +7,8 @@ import threading
 import pytest
 from django.db import IntegrityError, connection
 
-from documents.conversion import ConversionError
+from documents.engine import ConversionError, TemplateInvalid
 from documents.models import AttestationCounter, Document, TemplateField
-from documents.rendering import TemplateInvalid
 from documents.services import (
     PREVIEW_MARK,
     attestation_generate,

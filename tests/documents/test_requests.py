@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from documents import requests as request_services
-from documents.conversion import ConversionError
+from documents.engine import ConversionError
 from documents.jobs import in_process_jobs_wait
 from documents.models import (
     AttestationEvent,
@@ -443,7 +443,7 @@ def _conversion_down(monkeypatch):
     def fail(docx, **kwargs):
         raise ConversionError("Aucun convertisseur PDF n'est disponible (test).")
 
-    monkeypatch.setattr("documents.conversion.convert_to_pdf", fail)
+    monkeypatch.setattr("documents.engine.convert_to_pdf", fail)
 
 
 @pytest.mark.libreoffice

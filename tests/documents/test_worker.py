@@ -34,7 +34,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from documents.converter_pool import instance_dir, instance_processes
+from documents.engine import instance_dir, instance_processes
 from documents.jobs import attestation_request_generate
 from documents.models import AttestationEvent, AttestationRequest, Document
 from documents.recovery import RECOVERY_MAX_ATTEMPTS, attestation_requests_recover
@@ -158,7 +158,7 @@ def frozen(port: int) -> Iterator[None]:
 
 
 def converter_busy(port: int) -> bool:
-    """A caller holds the converter (``documents.conversion`` flocks it while converting)."""
+    """A caller holds the converter (``docgen.convert`` flocks it while converting)."""
     fd = os.open(instance_dir(port) / "lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

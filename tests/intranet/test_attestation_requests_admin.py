@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from documents.conversion import ConversionError
+from documents.engine import ConversionError
 from documents.models import AttestationEvent, AttestationRequest, Document
 from documents.requests import attestation_request_submit
 from tests.documents.request_helpers import EVENT_VALUES, fleet_offer_make
@@ -21,7 +21,7 @@ def test_staff_relaunch_a_failed_request_and_it_ends_ready(
     def converter_down(docx, **kwargs):  # fault injected: LibreOffice down
         raise ConversionError("Aucun convertisseur PDF n'est disponible (test).")
 
-    monkeypatch.setattr("documents.conversion.convert_to_pdf", converter_down)
+    monkeypatch.setattr("documents.engine.convert_to_pdf", converter_down)
     with django_capture_on_commit_callbacks(execute=True):
         request = attestation_request_submit(
             user=client_a_user, contract=offer.contract, beneficiary=offer.vehicle,

@@ -5,7 +5,8 @@ import os
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from documents.converter_pool import DEFAULT_PYTHON, ConverterSupervisor, PoolError
+from docgen import DEFAULT_PYTHON, PoolError
+from documents.engine import converter_supervisor
 
 
 def _ports(value: str) -> list[int]:
@@ -78,7 +79,7 @@ class Command(BaseCommand):
                 "CONVERTER_PORTS n'est pas défini : les autres processus n'utiliseront ce pool "
                 f"que si CONVERTER_PORTS={','.join(map(str, ports))} est dans leur environnement."
             )
-        supervisor = ConverterSupervisor(
+        supervisor = converter_supervisor(
             ports=ports,
             python=options["python"],
             conversion_timeout=options["conversion_timeout"] or None,

@@ -1,40 +1,16 @@
-"""The render sandbox: docxtpl + Jinja's SandboxedEnvironment, run in a throwaway process.
+"""The Jinja sandbox a broker's model is compiled and rendered in (inside the child).
 
-This module never imports Django: it is both imported by ``documents.rendering`` (the
-parent side) and run as a script, the "zygote". Why a process and not just the sandbox:
-Jinja's sandbox stops attribute tricks (``cycler.__init__.__globals__``) but bounds neither
-time nor memory (``{{ 'A'|center(10**9) }}``, nested loops), and even *compiling* a template
-runs code (Jinja folds constant expressions, filters included, at compile time). So every
-compile and render of a broker's model happens in a child process with an address-space and
-CPU rlimit, that the parent kills on its wall-clock deadline.
-
-Why a zygote: forking a fresh child per job from a small single-threaded process that has
-already imported docxtpl costs a few milliseconds, where starting Python costs ~130 ms. We
-do not use ``multiprocessing``: it refuses to start children from Celery's (daemonic) prefork
-workers, and forking the (multithreaded) web process itself could deadlock the child on a
-lock some other thread held.
-
-Protocol on a Unix socket, one connection per job: the child sends its pid (8 bytes), then
-reads two frames (a JSON header, the .docx bytes) and answers with a JSON frame, followed by
-the rendered .docx frame on success. Frames are an 8-byte length then the payload. Replies
-are JSON, never pickle: the parent does not unpickle what a child running a stranger's model
-produced.
+One environment for the upload check and the render: only the allowed filters, no private
+attribute, no include, autoescaping always on. ``describe`` turns a failure into a JSON-able
+report that the parent (``docgen.messages``) phrases in French. Never imports the project.
 """
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import io
-import json
 import os
 import re
-import select
-import signal
-import socket
-import struct
 import sys
-import traceback
 import zipfile
 
 from docx.opc.exceptions import PackageNotFoundError
@@ -48,8 +24,6 @@ from jinja2.exceptions import (
 )
 from jinja2.sandbox import SandboxedEnvironment, safe_range
 from lxml import etree
-
-MAX_FRAME = 200 * 1024 * 1024
 
 # Filters a broker may use. Everything else is removed, so it is an "unknown filter" refused
 # at upload. Left out on purpose: `safe` (a client value would go into the XML raw),
@@ -329,67 +303,7 @@ def describe(exc: BaseException, tpl: _Docx | None) -> dict:
     }
 
 
-# -- framing ----------------------------------------------------------------------------------
-
-
-def send_frame(sock: socket.socket, payload: bytes) -> None:
-    sock.sendall(struct.pack("!Q", len(payload)) + payload)
-
-
-def recv_exact(sock: socket.socket, size: int) -> bytes:
-    chunks, remaining = [], size
-    while remaining:
-        chunk = sock.recv(min(remaining, 1 << 20))
-        if not chunk:
-            raise EOFError("connection closed")
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
-
-
-def recv_frame(sock: socket.socket) -> bytes:
-    (size,) = struct.unpack("!Q", recv_exact(sock, 8))
-    if size > MAX_FRAME:
-        raise ValueError("frame too large")
-    return recv_exact(sock, size)
-
-
-# -- the zygote and its children --------------------------------------------------------------
-
-
-def _limit(*, memory_mb: int, cpu_seconds: int) -> None:
-    import resource
-
-    if memory_mb:
-        limit = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    if cpu_seconds:
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
-        # Wall clock as well, should the parent be gone and nobody kill us.
-        signal.alarm(cpu_seconds * 2 + 2)
-
-
-def _serve_job(conn: socket.socket) -> None:
-    conn.sendall(struct.pack("!Q", os.getpid()))
-    header = json.loads(recv_frame(conn))
-    template = recv_frame(conn)
-    _limit(memory_mb=int(header.get("memory_mb", 0)), cpu_seconds=int(header.get("cpu", 0)))
-    tpl = None
-    try:
-        if header["mode"] == "check":
-            names = check(template, header["context"], header["placeholder"])
-            send_frame(conn, json.dumps({"ok": True, "undeclared": names}).encode())
-        else:
-            docx, tpl = render(template, header["context"], strict=False)
-            send_frame(conn, json.dumps({"ok": True}).encode())
-            send_frame(conn, docx)
-    except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
-        # A failing check/render object is reachable through the traceback's frames.
-        tpl = tpl or _find_docx(exc)
-        send_frame(conn, json.dumps(describe(exc, tpl)).encode())
-
-
-def _find_docx(exc: BaseException) -> _Docx | None:
+def find_docx(exc: BaseException) -> _Docx | None:
     """The innermost model object on the failing stack (the render's, not the check's)."""
     found, tb = None, exc.__traceback__
     while tb is not None:
@@ -398,61 +312,3 @@ def _find_docx(exc: BaseException) -> _Docx | None:
                 found = value
         tb = tb.tb_next
     return found
-
-
-def _warm_up() -> None:
-    """Render a small model once, so every child inherits warm caches (Jinja's lexer,
-    compiled regexes, python-docx's lazy imports): it halves a child's render time."""
-    from docx import Document
-
-    document = Document()
-    document.add_paragraph("{{ a.b }}{% for x in l %}{{ x|upper }}{% endfor %}")
-    document.sections[0].header.paragraphs[0].text = "{{ a.b }}"
-    buffer = io.BytesIO()
-    document.save(buffer)
-    context = {"a": {"b": "c"}, "l": ["d"]}
-    check(buffer.getvalue(), context, "e")
-    render(buffer.getvalue(), context, strict=False)
-
-
-def serve(sock_path: str) -> None:
-    _warm_up()
-    # Children never run the cyclic GC over the zygote's objects (it would copy every page
-    # on write), and run none of their own: they live for one render, under a memory cap.
-    gc.freeze()
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children reap themselves
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(sock_path)
-    os.chmod(sock_path, 0o600)
-    listener.listen(128)
-    sys.stdout.buffer.write(b"R")
-    sys.stdout.flush()
-    stdin = sys.stdin.fileno()
-    try:
-        while True:
-            ready, _w, _x = select.select([listener, stdin], [], [])
-            if stdin in ready and not os.read(stdin, 4096):
-                return  # the parent is gone
-            if listener in ready:
-                conn, _addr = listener.accept()
-                if os.fork() == 0:
-                    code = 0
-                    try:
-                        listener.close()
-                        gc.disable()
-                        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                        _serve_job(conn)
-                    except BaseException:  # noqa: BLE001
-                        traceback.print_exc()
-                        code = 1
-                    finally:
-                        os._exit(code)
-                conn.close()
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(sock_path)
-
-
-if __name__ == "__main__":
-    serve(sys.argv[1])

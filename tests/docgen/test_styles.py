@@ -6,8 +6,7 @@ import zipfile
 
 from docx import Document
 
-from documents.docx_styles import docx_unused_styles_drop
-from documents.rendering import render_docx
+from docgen import docx_unused_styles_drop, render_docx
 from documents.tags import sample_context
 from tests.docx_models import _rewrite, _save, simple_model
 

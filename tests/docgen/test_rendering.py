@@ -1,19 +1,24 @@
 """Rendering with docxtpl in the sandbox, checked where a reader checks it: in the PDF.
 
-PDFs come from the real LibreOffice (``documents.conversion.convert_to_pdf``) and their text
-from poppler's ``pdftotext``. Each conversion takes a second or more: tests group what they
-check in as few documents as they can.
+docgen is called directly, no database. PDFs come from the real LibreOffice (the session's
+converter pool) and their text from poppler's ``pdftotext``. Each conversion takes a second
+or more: tests group what they check in as few documents as they can.
 """
 
 import re
 
 import pytest
 
-from documents.conversion import convert_to_pdf
-from documents.rendering import clean_text, render_docx
-from documents.tags import sample_context, tag_context
+from docgen import clean_text, convert_to_pdf
+from docgen import render_docx as docgen_render_docx
+from documents.tags import KNOWN_ROOTS, sample_context
 from tests import docx_models
-from tests.documents.generation_helpers import cabinet_make, fleet_contract_make
+from tests.converter_pool import STATE_DIR
+
+
+def render_docx(**arguments) -> bytes:
+    """docgen's render, with the tag dictionary's names reserved as the app does."""
+    return docgen_render_docx(reserved=KNOWN_ROOTS, **arguments)
 
 
 def flat(text: str) -> str:
@@ -21,61 +26,16 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def pdf_of(docx: bytes) -> str:
-    return docx_models.pdf_text(convert_to_pdf(docx))
+def pdf_of(docx: bytes, ports: list[int]) -> str:
+    return docx_models.pdf_text(convert_to_pdf(docx, ports=ports, state_dir=STATE_DIR))
 
 
 @pytest.mark.libreoffice
-@pytest.mark.django_db
-def test_a_fleet_attestation_filled_from_the_contract(client_a):
-    cabinet_make()
-    contract, vehicle = fleet_contract_make(client_a)
-    context = tag_context(contract=contract, beneficiary=vehicle, numero="ATT-2026-000042")
-    today = context["date_du_jour"]
-
-    docx = render_docx(
-        template=docx_models.attestation_model(),
-        context=context,
-        values={"motif": "Salon de l'auto", "date_debut": "01/12/2026", "date_fin": "05/12/2026"},
-    )
-    pdf = convert_to_pdf(docx)
-    text = flat(docx_models.pdf_text(pdf))
-    rows = [flat(line) for line in docx_models.pdf_text(pdf, layout=True).splitlines()]
-
-    # body: known tags
-    assert (
-        "Nous soussignés, Courtage Martin & Associés, attestons que Transports Dupont SAS, "
-        "12 rue de la Paix 75002 Paris, est titulaire du contrat n° FL-2026-0042 « Flotte "
-        "automobile » souscrit auprès de Allianz IARD, en vigueur depuis le 01/01/2025 "
-        "(statut : En cours)."
-    ) in text
-    quittance = context["quittance"]
-    assert (
-        f"Période couverte : du {quittance['periode_debut']} au {quittance['periode_fin']}." in text
-    )
-    # the vehicle beneficiary's plate
-    assert "Véhicule assuré : GH-456-JK (Peugeot 308) – GH-456-JK – Peugeot 308" in text
-    # the client's fields
-    assert "Motif : Salon de l'auto" in text
-    assert "Du 01/12/2026 au 05/12/2026" in text
-    # the guarantees table: one row per guarantee, the {%tr %} rows themselves gone
-    assert "Garantie Plafond Franchise" in rows
-    assert "Responsabilité civile 1 500 000,00 €" in rows  # no franchise: nothing, not "None"
-    assert "Bris de glace 2 500,00 € 150,00 €" in rows
-    assert "{%" not in text and "endfor" not in text
-    # header and footer
-    assert "Courtage Martin & Associés – ORIAS n° 07001234" in text
-    assert "3 quai Saint-Antoine, 69002 Lyon" in text
-    assert f"Attestation ATT-2026-000042 délivrée le {today} – Tél. 04 78 00 00 00" in text
-    assert f"Fait pour servir et valoir ce que de droit, le {today}." in text
-
-
-@pytest.mark.libreoffice
-def test_a_tag_split_over_three_runs_with_different_formatting():
+def test_a_tag_split_over_three_runs_with_different_formatting(converter_pool):
     model = docx_models.split_runs_model()
     context = {**sample_context(), "contrat": {**sample_context()["contrat"], "numero": "RC-77"}}
 
-    text = flat(pdf_of(render_docx(template=model, context=context, values={})))
+    text = flat(pdf_of(render_docx(template=model, context=context, values={}), converter_pool))
 
     assert "Contrat n° RC-77 fin." in text
 
@@ -95,7 +55,7 @@ LONG = " ".join(f"mot{i:05d}" for i in range(1200))[:10_000]
 
 
 @pytest.mark.libreoffice
-def test_client_values_come_out_exactly_as_typed():
+def test_client_values_come_out_exactly_as_typed(converter_pool):
     paragraphs = [f"[{name}] {{{{ {name} }}}} [/{name}]" for name in ODD_VALUES]
     # Arabic alone in its paragraph (right-to-left: the brackets would swap places), the
     # long text alone too (it wraps over many lines).
@@ -116,7 +76,7 @@ def test_client_values_come_out_exactly_as_typed():
     assert ARABIC in xml_text and LONG in xml_text
     # In the PDF: the same, as pdftotext reads it. The emoji show because the system
     # fonts include Symbola (scripts/install-system-deps.sh).
-    pdf_text = pdf_of(docx)
+    pdf_text = pdf_of(docx, converter_pool)
     for name, value in expected.items():
         assert f"[{name}] {value} [/{name}]" in pdf_text, name
     assert ARABIC in pdf_text

@@ -1,15 +1,8 @@
-"""Word → PDF with LibreOffice: on the converter pool when one is configured, else one-shot.
+"""Word → PDF with LibreOffice: on the converter pool when ports are given, else one-shot.
 
-`convert_to_pdf(docx)` is the only entry point. With `settings.CONVERTER_PORTS` set it
-converts on the pool of unoserver instances run by `manage.py run_converters`
-(`documents.converter_pool`); without, it runs `soffice --convert-to pdf` once per document.
-
-Failure rules, the same for both paths:
-- every conversion has a timeout (`CONVERTER_TIMEOUT`, or the `timeout` argument);
-- a converter that hangs or dies during a conversion is killed, and the conversion is tried
-  again once (on the pool, on another converter while the supervisor restarts the first);
-- a document LibreOffice cannot read is not retried: it fails the same way everywhere.
-Anything that fails raises `ConversionError`, whose message is French and meant for staff.
+``convert_to_pdf`` is the only entry point. Every conversion has a timeout; a converter that
+hangs or dies is killed and the conversion tried once more. Failures raise ``ConversionError``
+(a French message for staff). How callers share the pool: docs/engine.md.
 """
 
 from __future__ import annotations
@@ -29,14 +22,12 @@ import threading
 import time
 import xmlrpc.client
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
-from django.conf import settings
-from django.utils.translation import gettext as _
-
-from documents.converter_pool import converters_dir, instance_dir, instance_kill, instance_pid
-from documents.converter_pool import soffice_binary as _soffice_binary
+from .i18n import _
+from .instances import instance_dir, instance_kill, instance_pid, soffice_binary
 
 logger = logging.getLogger(__name__)
 
@@ -45,20 +36,41 @@ logger = logging.getLogger(__name__)
 DOCX_IMPORT_FILTER = "MS Word 2007 XML"
 # unoserver's message when LibreOffice returns no document: the file itself is at fault.
 _UNREADABLE_MARK = "Could not load document"
+CONVERTER_TIMEOUT = 30.0
+
+
+class _Pool(NamedTuple):
+    ports: list[int]
+    host: str
+    state_dir: Path
 
 
 class ConversionError(Exception):
     """The PDF could not be produced; str(error) is a French message for staff."""
 
 
-def convert_to_pdf(docx: bytes, *, timeout: float | None = None) -> bytes:
-    """The PDF of a Word document (.docx bytes). Raises ConversionError."""
+def convert_to_pdf(
+    docx: bytes,
+    *,
+    state_dir: Path,
+    ports: Sequence[int] = (),
+    host: str = "127.0.0.1",
+    timeout: float = CONVERTER_TIMEOUT,
+    soffice: str = "soffice",
+) -> bytes:
+    """The PDF of a Word document (.docx bytes). Raises ConversionError.
+
+    With ``ports``, converts on the pool of unoservers listening there on ``host``, which
+    keeps its state under ``state_dir``; without, runs ``soffice`` once, with a profile
+    taken under ``state_dir / "oneshot"``.
+    """
     _check_docx(docx)
-    timeout = float(settings.CONVERTER_TIMEOUT if timeout is None else timeout)
-    if settings.CONVERTER_PORTS:
-        pdf = _convert_on_pool(docx, ports=list(settings.CONVERTER_PORTS), timeout=timeout)
+    state_dir, timeout = Path(state_dir), float(timeout)
+    if ports:
+        pool = _Pool(ports=list(ports), host=host, state_dir=state_dir)
+        pdf = _convert_on_pool(docx, pool=pool, timeout=timeout)
     else:
-        pdf = _convert_oneshot(docx, timeout=timeout)
+        pdf = _convert_oneshot(docx, timeout=timeout, soffice=soffice, state_dir=state_dir)
     if not pdf.startswith(b"%PDF-"):
         raise ConversionError(_("LibreOffice n'a pas produit de PDF valide."))
     return pdf
@@ -75,22 +87,7 @@ def _check_docx(docx: bytes) -> None:
     raise ConversionError(_("Le fichier n'est pas un document Word (.docx) lisible."))
 
 
-# -- the pool ---------------------------------------------------------------------------------
-#
-# Spreading work: unoserver converts one document at a time, and a request sent to a busy
-# instance just waits in its queue. So a caller first takes an exclusive flock on the
-# instance's `lock` file, and only then sends its request. flock is per open file, so the
-# same rule holds between threads of one process and between processes (gunicorn and celery
-# workers): N callers on the machine use N different converters, the others wait for one to
-# be free rather than queue behind a busy one. Each caller scans the instances round-robin
-# from a random offset, so the load spreads. Since the timeout starts once the converter is
-# ours, a slow queue never passes for a hung converter, and a lock dies with its holder.
-#
-# A hung converter: the caller SIGKILLs the instance's process group itself (pid file written
-# by the supervisor, checked against /proc), then retries once on another instance; the
-# supervisor, another process, sees its child die and restarts it (~7 s). This needs the
-# callers on the same machine as the pool; elsewhere, unoserver's own --conversion-timeout,
-# set by the supervisor, is the backstop.
+# -- the pool: a caller flocks a free converter, then converts on it (docs/engine.md) ------
 
 _turn = itertools.count(random.randrange(1000))
 _released = threading.Condition()  # wakes callers of this process when a converter frees
@@ -113,13 +110,13 @@ class _ConverterLost(Exception):
 
 
 @contextlib.contextmanager
-def _converter_slot(ports: list[int], *, deadline: float) -> Iterator[int]:
-    """Hold one free converter of `ports` for the duration of the block."""
+def _converter_slot(pool: _Pool, *, deadline: float) -> Iterator[int]:
+    """Hold one free converter of the pool for the duration of the block."""
     start = next(_turn)
     with _released:
         # Scanning under the condition's lock: a release in this process cannot slip
         # between a scan that found nothing and the wait.
-        while (taken := _take_free(ports, start)) is None:
+        while (taken := _take_free(pool, start)) is None:
             now = time.monotonic()
             if now >= deadline:
                 raise ConversionError(
@@ -135,13 +132,13 @@ def _converter_slot(ports: list[int], *, deadline: float) -> Iterator[int]:
             _released.notify_all()
 
 
-def _take_free(ports: list[int], start: int) -> tuple[int, int] | None:
-    now = time.monotonic()
+def _take_free(pool: _Pool, start: int) -> tuple[int, int] | None:
+    now, ports = time.monotonic(), pool.ports
     for index in range(len(ports)):
         port = ports[(start + index) % len(ports)]
         if _down_until.get(port, 0) > now:
             continue
-        fd = os.open(instance_dir(port) / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(instance_dir(pool.state_dir, port) / "lock", os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -175,14 +172,14 @@ class _Transport(xmlrpc.client.Transport):
         return self.single_request(host, handler, request_body, verbose)
 
 
-def _rpc_convert(port: int, docx: bytes, timeout: float) -> bytes:
+def _rpc_convert(host: str, port: int, docx: bytes, timeout: float) -> bytes:
     """One conversion on one unoserver (its XML-RPC API 3, as `UnoClient.convert` calls it).
 
     Not `UnoClient` itself: it has no timeout, sleeps 10 s between 5 attempts when the
     server is down, and asks for the server's info (its filter lists) before every call.
     """
     proxy = xmlrpc.client.ServerProxy(
-        f"http://{settings.CONVERTER_HOST}:{port}",
+        f"http://{host}:{port}",
         transport=_Transport(timeout),
         allow_none=True,
     )
@@ -214,17 +211,17 @@ def _rpc_convert(port: int, docx: bytes, timeout: float) -> bytes:
     return result.data
 
 
-def _convert_on_pool(docx: bytes, *, ports: list[int], timeout: float) -> bytes:
+def _convert_on_pool(docx: bytes, *, pool: _Pool, timeout: float) -> bytes:
     """Bounded by about 4 × `timeout` in the worst case: up to `timeout` waiting for a free
     converter, `timeout` for a try that hangs, then the same again for the second try.
     A free pool answers a one-page document in ~0.1 s."""
     lost = 0
     deadline = time.monotonic() + timeout
     while True:
-        with _converter_slot(ports, deadline=deadline) as port:
-            pid = instance_pid(port)
+        with _converter_slot(pool, deadline=deadline) as port:
+            pid = instance_pid(pool.state_dir, port)
             try:
-                return _rpc_convert(port, docx, timeout)
+                return _rpc_convert(pool.host, port, docx, timeout)
             except ConnectionRefusedError:
                 _mark_down(port)  # starting or restarting: not a failed try
                 continue
@@ -232,24 +229,19 @@ def _convert_on_pool(docx: bytes, *, ports: list[int], timeout: float) -> bytes:
                 lost += 1
                 logger.warning("Conversion perdue sur le convertisseur %s : %s", port, error)
                 # Dead already, or hung: make sure it is gone so the supervisor restarts it.
-                instance_kill(port, expected_pid=pid)
+                instance_kill(pool.state_dir, port, expected_pid=pid)
                 _mark_down(port, seconds=2)
                 if lost > 1:
                     raise _failed_twice() from error
                 deadline = time.monotonic() + timeout
 
 
-# -- one-shot soffice (no pool configured) ----------------------------------------------------
-#
-# Each run needs a LibreOffice profile that no other running soffice uses (PIPELINE.md: a
-# shared profile fails with exit code 1, no PDF and no message). Profiles live under
-# var/converters/oneshot/<n>/ and are taken with a flock, like the pool's converters: one per
-# concurrent conversion, whatever mix of threads and processes runs them, and reused warm.
+# -- one-shot soffice (no pool): one free profile per concurrent run, flocked (docs/engine.md)
 
 
 @contextlib.contextmanager
-def _oneshot_profile() -> Iterator[Path]:
-    base = converters_dir() / "oneshot"
+def _oneshot_profile(state_dir: Path) -> Iterator[Path]:
+    base = state_dir / "oneshot"
     for number in itertools.count():
         folder = base / str(number)
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -266,37 +258,24 @@ def _oneshot_profile() -> Iterator[Path]:
         return
 
 
-def _convert_oneshot(docx: bytes, *, timeout: float) -> bytes:
+def _convert_oneshot(docx: bytes, *, timeout: float, soffice: str, state_dir: Path) -> bytes:
     for attempt in (1, 2):
         try:
-            return _soffice_once(docx, timeout=timeout)
+            return _soffice_once(docx, timeout=timeout, soffice=soffice, state_dir=state_dir)
         except _ConverterLost as error:
             logger.warning("Conversion soffice perdue (essai %s) : %s", attempt, error)
             last = error
     raise _failed_twice() from last
 
 
-def _soffice_once(docx: bytes, *, timeout: float) -> bytes:
-    with _oneshot_profile() as profile, tempfile.TemporaryDirectory(prefix="modulr-pdf-") as tmp:
+def _soffice_once(docx: bytes, *, timeout: float, soffice: str, state_dir: Path) -> bytes:
+    with (
+        _oneshot_profile(state_dir) as profile,
+        tempfile.TemporaryDirectory(prefix="docgen-pdf-") as tmp,
+    ):
         source = Path(tmp) / "document.docx"
         source.write_bytes(docx)
-        command = [
-            _soffice_binary(),
-            f"-env:UserInstallation={profile.as_uri()}",
-            "--headless",
-            "--invisible",
-            "--nocrashreport",
-            "--nodefault",
-            "--nologo",
-            "--nofirststartwizard",
-            "--norestore",
-            f"--infilter={DOCX_IMPORT_FILTER}",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            tmp,
-            str(source),
-        ]
+        command = _soffice_command(soffice, profile=profile, source=source)
         try:
             process = subprocess.Popen(
                 command,
@@ -322,3 +301,23 @@ def _soffice_once(docx: bytes, *, timeout: float) -> bytes:
             raise _ConverterLost(f"soffice tué par le signal {-process.returncode}")
         logger.warning("soffice sans PDF (code %s) : %s", process.returncode, output[-500:])
         raise ConversionError(_("LibreOffice ne parvient pas à ouvrir ce document Word."))
+
+
+def _soffice_command(soffice: str, *, profile: Path, source: Path) -> list[str]:
+    return [
+        soffice_binary(soffice),
+        f"-env:UserInstallation={profile.as_uri()}",
+        "--headless",
+        "--invisible",
+        "--nocrashreport",
+        "--nodefault",
+        "--nologo",
+        "--nofirststartwizard",
+        "--norestore",
+        f"--infilter={DOCX_IMPORT_FILTER}",
+        "--convert-to",
+        "pdf",
+        "--outdir",
+        str(source.parent),
+        str(source),
+    ]

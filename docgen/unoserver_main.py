@@ -1,15 +1,8 @@
 """Entry point of one converter of the pool: unoserver's server, loading documents hidden.
 
-Run by `documents.converter_pool` under Debian's Python (the one with `uno`), never by
-Django: it may import only the stdlib, uno and unoserver, whose folder comes first on the
-command line (`python3 -I unoserver_main.py <unoserver's site-packages> <unoserver options>`;
-`-I` keeps this file's folder off sys.path, where documents/selectors.py would shadow the
-stdlib's selectors).
-
-unoserver 3.7 loads each document without `Hidden`: LibreOffice then builds a view (a frame,
-its layout) that a PDF export never looks at. Loading hidden gives the same PDF, pixel for
-pixel, and saves about 40 ms of the ~110 ms a one-page model takes to load (measured on the
-demo vehicle model, 2 cores).
+Run by ``docgen.pool`` under Debian's Python (the one with ``uno``), never by the app: it
+imports only the stdlib, uno and unoserver, whose folder comes first on the command line
+(``python3 -I unoserver_main.py <unoserver's site-packages> <options>``). Why: docs/engine.md.
 """
 
 import sys

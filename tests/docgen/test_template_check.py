@@ -1,4 +1,7 @@
-"""The model check at upload: what a broker's file must be, and the reasons it is refused."""
+"""The model check at upload: what a broker's file must be, and the reasons it is refused.
+
+docgen is called directly, with the tag dictionary's sample values; no database.
+"""
 
 import io
 import os
@@ -7,14 +10,14 @@ import zipfile
 
 import pytest
 
-from documents import rendering
-from documents.rendering import RenderTimeout, TemplateInvalid, render_docx, template_check
+from docgen import RenderTimeout, TemplateInvalid, render_docx, template_check
+from docgen import render as rendering
 from documents.tags import sample_context
 from tests import docx_models
 
 
-def check(data: bytes, filename: str = "modele.docx") -> list[str]:
-    return template_check(data=data, filename=filename)
+def check(data: bytes, filename: str = "modele.docx", **limits) -> list[str]:
+    return template_check(data=data, filename=filename, sample_context=sample_context(), **limits)
 
 
 def refusal(data: bytes, filename: str = "modele.docx") -> str:
@@ -186,25 +189,23 @@ def test_the_injection_model_cannot_run_at_render_time_either(tmp_path):
     assert not witness.exists()
 
 
-def test_a_runaway_loop_is_stopped_at_the_time_limit(settings):
-    settings.RENDER_TIMEOUT = 2
+def test_a_runaway_loop_is_stopped_at_the_time_limit():
     model = docx_models.simple_model(
         "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
     )
     with pytest.raises(RenderTimeout, match="2 secondes"):
-        render_docx(template=model, context={}, values={})
+        render_docx(template=model, context={}, values={}, timeout=2)
     # The check at upload has the same bound, and refuses the model for it.
     with pytest.raises(RenderTimeout):
-        check(model)
+        check(model, timeout=2)
 
 
-def test_a_memory_bomb_is_stopped_by_the_memory_cap(settings):
-    settings.RENDER_MEMORY_LIMIT_MB = 400
+def test_a_memory_bomb_is_stopped_by_the_memory_cap():
     model = docx_models.simple_model("{{ 'A' * 3000000000 }}")
     with pytest.raises(TemplateInvalid, match="mémoire"):
-        render_docx(template=model, context={}, values={})
+        render_docx(template=model, context={}, values={}, memory_mb=400)
     with pytest.raises(TemplateInvalid, match="mémoire"):
-        check(model)
+        check(model, memory_mb=400)
 
 
 def test_rendering_goes_on_after_the_helper_process_was_killed():

@@ -1,19 +1,8 @@
-"""Word models without the style definitions they never use: lighter to render and to convert.
+"""Word models without the style definitions they never use: lighter to render and convert.
 
-Models built from Word's or python-docx's templates carry every built-in style (164 in
-python-docx's), and LibreOffice's Word import turns each into a style of its own: on the demo
-vehicle model that is ~50 ms of the ~90 ms its load takes. Without the styles nothing refers
-to, the PDF is the same, pixel for pixel, and the conversion about 40 % faster.
-
-`render_docx` applies it to the model before filling it (cached per model: the work is done
-once per model and process). Rendering only repeats or removes what the model holds, so the
-filled document uses no style the model does not. Kept: every style whose id appears as a
-`w:val` anywhere outside the style parts (paragraphs, runs, tables, numbering, settings,
-headers, footers, notes...; a coincidence only keeps a style too many), the defaults, and what
-those are based on, linked to or followed by. A model with fields that look styles up by name
-(TOC, STYLEREF, INDEX) is left whole, and so is anything this code does not understand: it is
-an optimisation, never a reason for a render to fail. Word re-creates a built-in style the
-moment someone uses it in the delivered .docx.
+``render_docx`` applies it to the model before filling it (cached per model and process).
+Anything this code does not understand is left whole: it is an optimisation, never a
+reason for a render to fail. Why and what is kept: docs/engine.md.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Word → PDF with a real LibreOffice: the converter pool, its failures, the one-shot fallback.
 
-Tests marked `libreoffice` run on the session's pool of 2 converters (tests/converter_pool.py).
+docgen is called directly, with the ports of the session's pool of 2 converters
+(tests/converter_pool.py) or none (one-shot soffice); no database.
 Faults are injected for real: SIGKILL and SIGSTOP on soffice, a port nobody listens on.
 """
 
@@ -19,9 +20,9 @@ from contextlib import contextmanager
 import pytest
 from docx import Document
 
-from documents.conversion import ConversionError, convert_to_pdf
-from documents.converter_pool import instance_dir, instance_pid, instance_processes
+from docgen import ConversionError, convert_to_pdf, instance_dir, instance_pid, instance_processes
 from tests.converter_pool import (
+    STATE_DIR,
     converter_answers,
     free_converter_ports,
     running_pool,
@@ -31,6 +32,11 @@ from tests.converter_pool import (
 )
 
 pytestmark = pytest.mark.libreoffice
+
+
+def convert(docx: bytes, ports=(), **options) -> bytes:
+    """docgen's conversion on `ports` (none: one-shot soffice), in the test pool's state dir."""
+    return convert_to_pdf(docx, ports=ports, state_dir=STATE_DIR, **options)
 
 
 def make_docx(text: str, *, rows: int = 3) -> bytes:
@@ -72,7 +78,7 @@ def corrupt_docx() -> bytes:
 @contextmanager
 def converter_held(port: int):
     """Hold a converter the way a busy caller does, so conversions go to the other one."""
-    fd = os.open(instance_dir(port) / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fd = os.open(instance_dir(STATE_DIR, port) / "lock", os.O_RDWR | os.O_CREAT, 0o600)
     fcntl.flock(fd, fcntl.LOCK_EX)
     try:
         yield
@@ -81,7 +87,7 @@ def converter_held(port: int):
 
 
 def converter_busy(port: int) -> bool:
-    fd = os.open(instance_dir(port) / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fd = os.open(instance_dir(STATE_DIR, port) / "lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -92,7 +98,7 @@ def converter_busy(port: int) -> bool:
 
 
 def soffice_pid(port: int) -> int:
-    for pid in instance_processes(port):
+    for pid in instance_processes(STATE_DIR, port):
         with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
             if b"soffice.bin" in cmdline.read():
                 return pid
@@ -117,7 +123,7 @@ class Background:
 
     def _run(self, docx, **kwargs):
         try:
-            self.result = convert_to_pdf(docx, **kwargs)
+            self.result = convert(docx, **kwargs)
         except BaseException as error:  # noqa: BLE001 - handed to the test
             self.error = error
 
@@ -133,7 +139,7 @@ class Background:
 
 
 def test_pool_converts_a_word_document_to_a_pdf_with_its_text(converter_pool):
-    pdf = convert_to_pdf(make_docx("Transports Dupont SAS est assurée au 28/11/2026."))
+    pdf = convert(make_docx("Transports Dupont SAS est assurée au 28/11/2026."), converter_pool)
 
     assert pdf.startswith(b"%PDF-")
     text = pdf_text(pdf)
@@ -147,21 +153,21 @@ def test_twenty_conversions_in_parallel_all_produce_their_own_pdf(converter_pool
     documents = [make_docx(f"Attestation numéro {index:02d}") for index in range(20)]
 
     with ThreadPoolExecutor(max_workers=20) as executor:
-        pdfs = list(executor.map(convert_to_pdf, documents))
+        pdfs = list(executor.map(lambda docx: convert(docx, converter_pool), documents))
 
     for index, pdf in enumerate(pdfs):
         assert f"Attestation numéro {index:02d}" in pdf_text(pdf)
 
 
 def test_converter_killed_during_a_conversion_is_replaced_and_the_conversion_succeeds(
-    converter_pool, settings
+    converter_pool,
 ):
     victim, other = converter_pool
-    old_pid = instance_pid(victim)
+    old_pid = instance_pid(STATE_DIR, victim)
     long_document = make_docx("Attestation longue", rows=1500)  # ~1.5 s to convert
 
     with converter_held(other):
-        conversion = Background(long_document)
+        conversion = Background(long_document, ports=converter_pool)
         wait_for(lambda: converter_busy(victim))
         time.sleep(0.3)
         assert converter_busy(victim), "la conversion devait être en cours"
@@ -170,21 +176,22 @@ def test_converter_killed_during_a_conversion_is_replaced_and_the_conversion_suc
 
     assert "Attestation longue" in pdf_text(pdf)
     # The supervisor has started a new converter in its place, and it converts.
-    wait_for(lambda: instance_pid(victim) not in (None, old_pid), timeout=30)
+    wait_for(lambda: instance_pid(STATE_DIR, victim) not in (None, old_pid), timeout=30)
     assert wait_until_ready([victim], timeout=60)
-    settings.CONVERTER_PORTS = [victim]
-    assert "Encore là" in pdf_text(convert_to_pdf(make_docx("Encore là")))
+    assert "Encore là" in pdf_text(convert(make_docx("Encore là"), [victim]))
 
 
 def test_hung_converter_is_killed_after_the_timeout_and_the_conversion_retried(converter_pool):
     victim, other = converter_pool
-    old_pid = instance_pid(victim)
+    old_pid = instance_pid(STATE_DIR, victim)
     frozen = soffice_pid(victim)
     os.kill(frozen, signal.SIGSTOP)  # LibreOffice stops answering, as on a pathological file
 
     started = time.monotonic()
     with converter_held(other):
-        conversion = Background(make_docx("Attestation après blocage"), timeout=3)
+        conversion = Background(
+            make_docx("Attestation après blocage"), ports=converter_pool, timeout=3
+        )
         wait_for(lambda: converter_busy(victim))
     pdf = conversion.join()
 
@@ -192,37 +199,37 @@ def test_hung_converter_is_killed_after_the_timeout_and_the_conversion_retried(c
     assert "Attestation après blocage" in pdf_text(pdf)
     # Killed, and reaped by the supervisor: no zombie left behind.
     wait_for(lambda: not os.path.exists(f"/proc/{frozen}"))
-    wait_for(lambda: instance_pid(victim) not in (None, old_pid), timeout=30)
+    wait_for(lambda: instance_pid(STATE_DIR, victim) not in (None, old_pid), timeout=30)
     assert wait_until_ready([victim], timeout=60)
 
 
 def test_garbage_is_refused_with_a_french_message(converter_pool):
     with pytest.raises(ConversionError, match="n'est pas un document Word"):
-        convert_to_pdf(b"\x00\x01 ceci n'est pas un fichier Word " * 100)
+        convert(b"\x00\x01 ceci n'est pas un fichier Word " * 100, converter_pool)
 
 
 def test_a_damaged_word_file_fails_fast_on_the_pool_without_killing_the_converter(
     converter_pool,
 ):
-    pids = {port: instance_pid(port) for port in converter_pool}
+    pids = {port: instance_pid(STATE_DIR, port) for port in converter_pool}
 
     started = time.monotonic()
     with pytest.raises(ConversionError, match="ne parvient pas à ouvrir ce document Word"):
-        convert_to_pdf(corrupt_docx(), timeout=20)
+        convert(corrupt_docx(), converter_pool, timeout=20)
 
     assert time.monotonic() - started < 10
-    assert {port: instance_pid(port) for port in converter_pool} == pids
+    assert {port: instance_pid(STATE_DIR, port) for port in converter_pool} == pids
 
 
-def test_no_converter_listening_gives_a_french_error_within_the_timeout(settings):
-    settings.CONVERTER_PORTS = free_converter_ports(1)
+def test_no_converter_listening_gives_a_french_error_within_the_timeout():
+    ports = free_converter_ports(1)
 
     started = time.monotonic()
     try:
         with pytest.raises(ConversionError, match="Aucun convertisseur PDF n'est disponible"):
-            convert_to_pdf(make_docx("Personne n'écoute"), timeout=1)
+            convert(make_docx("Personne n'écoute"), ports, timeout=1)
     finally:
-        shutil.rmtree(instance_dir(settings.CONVERTER_PORTS[0]))
+        shutil.rmtree(instance_dir(STATE_DIR, ports[0]))
 
     assert time.monotonic() - started < 5
 
@@ -234,11 +241,11 @@ def test_run_converters_stops_every_process_on_ctrl_c_and_leaves_no_zombie(tmp_p
         assert wait_until_ready([port], process=supervisor), (
             tmp_path / "supervisor.log"
         ).read_text()
-        pids = instance_processes(port)
+        pids = instance_processes(STATE_DIR, port)
         assert len(pids) >= 2  # unoserver and its soffice
     finally:
         code = stop_pool(supervisor)
-        shutil.rmtree(instance_dir(port), ignore_errors=True)
+        shutil.rmtree(instance_dir(STATE_DIR, port), ignore_errors=True)
 
     assert code == 0
     assert not converter_answers(port, timeout=1)
@@ -250,44 +257,37 @@ def test_run_converters_stops_every_process_on_ctrl_c_and_leaves_no_zombie(tmp_p
 # -- one-shot soffice, when no pool is configured -----------------------------------------------
 
 
-def test_without_a_pool_one_shot_soffice_produces_the_pdf(settings):
-    settings.CONVERTER_PORTS = []
-
-    pdf = convert_to_pdf(make_docx("Boulangerie Leroy SARL, contrat MRH-2026-014"))
+def test_without_a_pool_one_shot_soffice_produces_the_pdf():
+    pdf = convert(make_docx("Boulangerie Leroy SARL, contrat MRH-2026-014"))
 
     assert "Boulangerie Leroy SARL, contrat MRH-2026-014" in pdf_text(pdf)
 
 
-def test_two_one_shot_conversions_in_parallel_do_not_collide_on_the_profile(settings):
-    settings.CONVERTER_PORTS = []
+def test_two_one_shot_conversions_in_parallel_do_not_collide_on_the_profile():
     documents = [make_docx("Première attestation"), make_docx("Seconde attestation")]
 
     with ThreadPoolExecutor(max_workers=2) as executor:
-        first, second = executor.map(convert_to_pdf, documents)
+        first, second = executor.map(convert, documents)
 
     assert "Première attestation" in pdf_text(first)
     assert "Seconde attestation" in pdf_text(second)
 
 
-def test_one_shot_refuses_a_damaged_word_file(settings):
-    settings.CONVERTER_PORTS = []
-
+def test_one_shot_refuses_a_damaged_word_file():
     with pytest.raises(ConversionError, match="ne parvient pas à ouvrir ce document Word"):
-        convert_to_pdf(corrupt_docx())
+        convert(corrupt_docx())
 
 
-def test_one_shot_that_hangs_is_killed_and_tried_once_more(settings, tmp_path):
+def test_one_shot_that_hangs_is_killed_and_tried_once_more(tmp_path):
     # Fault injection: a "soffice" that never answers and records each start.
     starts = tmp_path / "starts"
     fake = tmp_path / "soffice"
     fake.write_text(f"#!/bin/sh\necho $$ >> {starts}\nexec sleep 60\n")
     fake.chmod(0o755)
-    settings.CONVERTER_PORTS = []
-    settings.SOFFICE_BINARY = str(fake)
 
     started = time.monotonic()
     with pytest.raises(ConversionError, match="a échoué deux fois"):
-        convert_to_pdf(make_docx("Jamais converti"), timeout=1)
+        convert(make_docx("Jamais converti"), soffice=str(fake), timeout=1)
 
     assert 2 <= time.monotonic() - started < 10
     pids = starts.read_text().split()
@@ -295,19 +295,16 @@ def test_one_shot_that_hangs_is_killed_and_tried_once_more(settings, tmp_path):
     assert [pid for pid in pids if os.path.exists(f"/proc/{pid}")] == []
 
 
-def test_converter_over_its_memory_limit_is_restarted_between_two_conversions(
-    settings, tmp_path, caplog
-):
+def test_converter_over_its_memory_limit_is_restarted_between_two_conversions(tmp_path, caplog):
     log = tmp_path / "supervisor.log"
     # 1 Mo: every converter is over the limit as soon as it runs, so recycling happens
     # while conversions keep coming; none may be lost.
     with running_pool(2, log, "--max-memory", "1") as ports:
-        settings.CONVERTER_PORTS = ports
         done = 0
         deadline = time.monotonic() + 60
         while "redémarrage entre deux conversions" not in log.read_text() or done < 10:
             assert time.monotonic() < deadline, log.read_text()
-            assert f"Conversion {done}" in pdf_text(convert_to_pdf(make_docx(f"Conversion {done}")))
+            assert f"Conversion {done}" in pdf_text(convert(make_docx(f"Conversion {done}"), ports))
             done += 1
         # Stopped cleanly (SIGTERM, exit code 0), not killed.
         wait_for(lambda: "arrêté (code 0)" in log.read_text(), timeout=20)
@@ -322,7 +319,7 @@ def test_word_fonts_are_replaced_by_metric_compatible_ones_not_dejavu(converter_
     document.save(buffer)
 
     pdf = tmp_path / "polices.pdf"
-    pdf.write_bytes(convert_to_pdf(buffer.getvalue()))
+    pdf.write_bytes(convert(buffer.getvalue(), converter_pool))
 
     fonts = subprocess.run(["pdffonts", pdf], capture_output=True, check=True, text=True).stdout
     for expected in ("Carlito", "LiberationSans", "LiberationSerif", "Caladea"):

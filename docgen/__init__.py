@@ -1,0 +1,43 @@
+"""docgen: the document engine. Fills Word models in a sandboxed child process, checks a
+broker's uploaded .docx, and converts Word to PDF on a supervised pool of LibreOffice
+converters (or one-shot soffice). Plain Python: settings come in as keyword arguments and
+messages go through ``docgen.i18n`` (identity unless an application installs a translator).
+"""
+
+from .checks import MAX_UPLOAD_BYTES, template_check
+from .convert import ConversionError, convert_to_pdf
+from .i18n import set_translator
+from .instances import (
+    UNO_PORT_OFFSET,
+    instance_dir,
+    instance_kill,
+    instance_memory,
+    instance_pid,
+    instance_processes,
+)
+from .pool import DEFAULT_PYTHON, ConverterSupervisor, PoolError
+from .render import RenderTimeout, TemplateInvalid, clean_text, render_context, render_docx
+from .styles import docx_unused_styles_drop
+
+__all__ = [
+    "DEFAULT_PYTHON",
+    "MAX_UPLOAD_BYTES",
+    "UNO_PORT_OFFSET",
+    "ConversionError",
+    "ConverterSupervisor",
+    "PoolError",
+    "RenderTimeout",
+    "TemplateInvalid",
+    "clean_text",
+    "convert_to_pdf",
+    "docx_unused_styles_drop",
+    "instance_dir",
+    "instance_kill",
+    "instance_memory",
+    "instance_pid",
+    "instance_processes",
+    "render_context",
+    "render_docx",
+    "set_translator",
+    "template_check",
+]

@@ -21,12 +21,12 @@ from contracts.selectors import (
     contract_annotate_beneficiary_count,
     contracts_for_user,
 )
-from documents.models import AttestationRequest
-from documents.requests import (
+from documents.attestations.submit import (
     RequestRefused,
     attestation_request_retry,
     attestation_request_submit,
 )
+from documents.models import AttestationRequest
 from documents.selectors import (
     attestation_request_availability,
     attestation_request_can_retry,

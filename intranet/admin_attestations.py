@@ -8,7 +8,7 @@
   the requests on the contract page.
 
 The rules (who decides, what a decision does, who may open a document) live in
-``documents.validation``; these views check input, call it and render.
+``documents.attestations.validation``; these views check input, call it and render.
 """
 
 from django import forms
@@ -23,9 +23,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
-from documents.models import AttestationEvent, AttestationRequest
-from documents.requests import RequestRefused, attestation_request_retry
-from documents.validation import (
+from documents.attestations.submit import RequestRefused, attestation_request_retry
+from documents.attestations.validation import (
     REFUSAL_REASON_MAX_LENGTH,
     AttestationDecisionImpossible,
     attestation_decision_taken_message,
@@ -37,6 +36,7 @@ from documents.validation import (
     attestation_request_refuse,
     document_for_staff_user,
 )
+from documents.models import AttestationEvent, AttestationRequest
 from tasks.registry import register_task_detail
 from tasks.selectors import task_for_staff_user
 

@@ -7,9 +7,16 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from documents import requests as request_services
+from documents.attestations import submit as request_services
+from documents.attestations.jobs import in_process_jobs_wait
+from documents.attestations.submit import (
+    RequestRefused,
+    attestation_request_process,
+    attestation_request_retry,
+    attestation_request_submit,
+)
+from documents.attestations.values import MAX_VALUE_LENGTH
 from documents.conversion import ConversionError
-from documents.jobs import in_process_jobs_wait
 from documents.models import (
     AttestationEvent,
     AttestationRequest,
@@ -17,13 +24,6 @@ from documents.models import (
     DocumentTemplate,
     ProductAttestationModel,
     TemplateField,
-)
-from documents.request_values import MAX_VALUE_LENGTH
-from documents.requests import (
-    RequestRefused,
-    attestation_request_process,
-    attestation_request_retry,
-    attestation_request_submit,
 )
 from documents.selectors import (
     attestation_models_for,

@@ -12,9 +12,8 @@ from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
 
-from documents.models import AttestationRequest, Document
-from documents.requests import RequestRefused
-from documents.validation import (
+from documents.attestations.submit import RequestRefused
+from documents.attestations.validation import (
     AttestationDecisionImpossible,
     attestation_decision_taken_message,
     attestation_request_approve,
@@ -23,6 +22,7 @@ from documents.validation import (
     attestation_validation_open,
     document_for_staff_user,
 )
+from documents.models import AttestationRequest, Document
 from tasks.models import Task, TaskType
 from tests import docx_models, factories
 from tests.documents.generation_helpers import template_make

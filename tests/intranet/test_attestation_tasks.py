@@ -8,8 +8,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from documents.attestations.validation import attestation_request_refuse
 from documents.models import AttestationRequest, Document
-from documents.validation import attestation_request_refuse
 from tasks.models import Task
 from tests import factories
 from tests.documents.validation_helpers import (

@@ -8,7 +8,7 @@ import re
 
 from django.utils.translation import gettext
 
-from .models import DocumentTemplate, TemplateField
+from documents.models import DocumentTemplate, TemplateField
 
 MAX_VALUE_LENGTH = 10_000
 

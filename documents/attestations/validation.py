@@ -27,6 +27,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from documents.models import AttestationEvent, AttestationRequest, Document, TemplateField
+from documents.services import document_destroy, field_label_default
 from tasks.models import Task, TaskType, Trigger
 from tasks.selectors import (
     DECIDE_ANY_PERMISSION,
@@ -35,9 +37,6 @@ from tasks.selectors import (
     task_is_recipient,
 )
 from tasks.services import task_decide, tasks_create_for_trigger
-
-from .models import AttestationEvent, AttestationRequest, Document, TemplateField
-from .services import document_destroy, field_label_default
 
 logger = logging.getLogger(__name__)
 

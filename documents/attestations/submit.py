@@ -6,7 +6,7 @@ A request's life (``AttestationRequest.Status``)::
                                         → awaiting_validation  (held for staff)
                                         → failed → (retry) pending → ...
 
-The request row holds the state; the job (``documents.jobs``) only carries its id. Every
+The request row holds the state; the job (``jobs``) only carries its id. Every
 step writes its status last, through a conditional UPDATE, so a job run twice, re-delivered
 after a worker died, or racing a retry never produces two documents for one request.
 The audit trail (``AttestationEvent``) is written in the same transaction as each status.
@@ -26,25 +26,25 @@ from django.utils.translation import gettext
 
 from contracts.models import Beneficiary, Contract
 from contracts.selectors import beneficiaries_current, contracts_for_user
-
-from .conversion import ConversionError
-from .jobs import attestation_request_send
-from .models import (
+from documents.conversion import ConversionError
+from documents.models import (
     AttestationEvent,
     AttestationRequest,
     Document,
     DocumentTemplate,
     ProductAttestationModel,
 )
-from .rendering import TemplateInvalid
-from .request_values import RequestRefused, attestation_values_clean
-from .selectors import (
+from documents.rendering import TemplateInvalid
+from documents.selectors import (
     attestation_models_for,
     attestation_request_availability,
     attestation_request_can_retry,
     attestation_request_stale_before,
 )
-from .services import attestation_generate, document_destroy
+from documents.services import attestation_generate, document_destroy
+
+from .jobs import attestation_request_send
+from .values import RequestRefused, attestation_values_clean
 
 logger = logging.getLogger(__name__)
 

@@ -25,10 +25,18 @@ logger = logging.getLogger(__name__)
 CONVERSION_RETRY_COUNTDOWNS = (10, 30)
 
 
-@shared_task(bind=True, acks_late=True, max_retries=len(CONVERSION_RETRY_COUNTDOWNS))
+# The name it had before the workflow moved into its own package: jobs already queued, and
+# workers of the previous release, keep finding it.
+@shared_task(
+    name="documents.jobs.attestation_request_generate",
+    bind=True,
+    acks_late=True,
+    max_retries=len(CONVERSION_RETRY_COUNTDOWNS),
+)
 def attestation_request_generate(self, request_id: int) -> None:
-    from .conversion import ConversionError
-    from .requests import attestation_request_process
+    from documents.conversion import ConversionError
+
+    from .submit import attestation_request_process
 
     retries = self.request.retries
     try:

@@ -15,8 +15,9 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from contracts.models import Beneficiary, Contract
 from contracts.selectors import beneficiaries_current, clients_for_user, contracts_for_user
+from documents.attestations.selectors import attestation_requests_for_client_user
 from documents.models import AttestationRequest, Document
-from documents.selectors import attestation_requests_for_client_user, documents_for_client_user
+from documents.selectors import documents_for_client_user
 
 
 def client_required(view):

@@ -23,16 +23,18 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
+from documents.attestations.selectors import (
+    attestation_request_can_decide,
+    attestation_request_decidable,
+    attestation_request_field_values,
+    attestation_request_for_task,
+)
 from documents.attestations.submit import RequestRefused, attestation_request_retry
 from documents.attestations.validation import (
     REFUSAL_REASON_MAX_LENGTH,
     AttestationDecisionImpossible,
     attestation_decision_taken_message,
     attestation_request_approve,
-    attestation_request_can_decide,
-    attestation_request_decidable,
-    attestation_request_field_values,
-    attestation_request_for_task,
     attestation_request_refuse,
     document_for_staff_user,
 )

@@ -36,7 +36,7 @@ CONVERSION_RETRY_COUNTDOWNS = (10, 30)
 def attestation_request_generate(self, request_id: int) -> None:
     from documents.conversion import ConversionError
 
-    from .submit import attestation_request_process
+    from .process import attestation_request_process
 
     retries = self.request.retries
     try:

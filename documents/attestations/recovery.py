@@ -29,9 +29,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from documents.models import AttestationEvent, AttestationRequest
-from documents.selectors import attestation_request_stale_before
 
 from .jobs import attestation_request_send
+from .selectors import attestation_request_stale_before
 
 Status = AttestationRequest.Status
 

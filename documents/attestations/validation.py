@@ -17,9 +17,7 @@ audit trail (``AttestationEvent``), which outlives the document.
 from __future__ import annotations
 
 import logging
-import re
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import partial
 
 from django.db import transaction
@@ -27,13 +25,12 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from documents.models import AttestationEvent, AttestationRequest, Document, TemplateField
-from documents.services import document_destroy, field_label_default
+from documents.models import AttestationEvent, AttestationRequest, Document
+from documents.services import document_destroy
 from tasks.models import Task, TaskType, Trigger
 from tasks.selectors import (
     DECIDE_ANY_PERMISSION,
     VIEW_ANY_PERMISSION,
-    task_can_decide,
     task_is_recipient,
 )
 from tasks.services import task_decide, tasks_create_for_trigger
@@ -250,72 +247,6 @@ def attestation_decision_taken_message(*, task: Task) -> str:
         "date": f"{decided_at:%d/%m/%Y}" if decided_at else "",
         "time": f"{decided_at:%H:%M}" if decided_at else "",
     }
-
-
-def attestation_request_for_task(*, task: Task) -> AttestationRequest | None:
-    """The request a validation task is about, with what its page shows; None for others."""
-    if task.type != TaskType.VALIDATION_EXTRANET:
-        return None
-    return (
-        AttestationRequest.objects.select_related(
-            "user",
-            "contract",
-            "contract__client",
-            "beneficiary",
-            "template",
-            "document",
-            "decided_by",
-        )  # fmt: skip
-        .filter(task=task)
-        .first()
-    )
-
-
-def attestation_request_can_decide(*, request: AttestationRequest, user) -> bool:
-    """Whether the « Valider » / « Refuser » buttons are offered to ``user``, enabled or not."""
-    task = request.task
-    return task is not None and task.is_open and task_can_decide(task=task, user=user)
-
-
-def attestation_request_decidable(*, request: AttestationRequest) -> bool:
-    """Whether the buttons are enabled: the attestation is generated and waits."""
-    return request.status == AttestationRequest.Status.AWAITING_VALIDATION
-
-
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-
-
-@dataclass(frozen=True)
-class FieldValue:
-    name: str
-    label: str
-    value: str
-
-
-def attestation_request_field_values(*, request: AttestationRequest) -> list[FieldValue]:
-    """What the client typed, labelled as the form showed it, in the model's order.
-
-    Labels come from the model's fields as configured now; a field since removed from the
-    model (or a deleted model) keeps a label made from its tag name.
-    """
-    fields = (
-        {f.name: f for f in TemplateField.objects.filter(template_id=request.template_id)}
-        if request.template_id
-        else {}
-    )
-    values = request.values or {}
-    order = [name for name in fields if name in values]
-    order += [name for name in values if name not in fields]
-    shown = []
-    for name in order:
-        value = "" if values[name] is None else str(values[name])
-        field = fields.get(name)
-        if field is not None and field.type == TemplateField.Type.DATE:
-            match = _ISO_DATE.match(value.strip())
-            value = f"{match[3]}/{match[2]}/{match[1]}" if match else value
-        label = field.label if field is not None else field_label_default(name)
-        shown.append(FieldValue(name=name, label=label, value=value))
-    return shown
 
 
 def document_for_staff_user(user, pk) -> Document:

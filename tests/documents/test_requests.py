@@ -7,11 +7,18 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from documents.attestations import submit as request_services
+from documents.attestations import process as request_services
 from documents.attestations.jobs import in_process_jobs_wait
+from documents.attestations.process import attestation_request_process
+from documents.attestations.selectors import (
+    attestation_models_for,
+    attestation_request_availability,
+    attestation_request_can_retry,
+    attestation_request_client_error,
+    attestation_validation_required,
+)
 from documents.attestations.submit import (
     RequestRefused,
-    attestation_request_process,
     attestation_request_retry,
     attestation_request_submit,
 )
@@ -25,14 +32,7 @@ from documents.models import (
     ProductAttestationModel,
     TemplateField,
 )
-from documents.selectors import (
-    attestation_models_for,
-    attestation_request_availability,
-    attestation_request_can_retry,
-    attestation_request_client_error,
-    attestation_validation_required,
-    documents_shared_for_contract,
-)
+from documents.selectors import documents_shared_for_contract
 from tests import docx_models, factories
 from tests.documents.generation_helpers import stored_files, template_make
 from tests.documents.request_helpers import (

@@ -12,12 +12,12 @@ from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
 
+from documents.attestations.selectors import attestation_request_field_values
 from documents.attestations.submit import RequestRefused
 from documents.attestations.validation import (
     AttestationDecisionImpossible,
     attestation_decision_taken_message,
     attestation_request_approve,
-    attestation_request_field_values,
     attestation_request_refuse,
     attestation_validation_open,
     document_for_staff_user,

@@ -36,10 +36,13 @@ from django.utils import timezone
 
 from documents.attestations.jobs import attestation_request_generate
 from documents.attestations.recovery import RECOVERY_MAX_ATTEMPTS, attestation_requests_recover
+from documents.attestations.selectors import (
+    attestation_request_can_retry,
+    attestation_request_client_error,
+)
 from documents.attestations.submit import attestation_request_submit
 from documents.converter_pool import instance_dir, instance_processes
 from documents.models import AttestationEvent, AttestationRequest, Document
-from documents.selectors import attestation_request_can_retry, attestation_request_client_error
 from tests.converter_pool import running_pool
 from tests.documents.generation_helpers import stored_files
 from tests.documents.request_helpers import EVENT_VALUES, fleet_offer_make, request_make

@@ -8,7 +8,8 @@ so that a test can stop between the steps (e.g. while the attestation is still g
 
 import time
 
-from documents.attestations.submit import attestation_request_process, attestation_request_submit
+from documents.attestations.process import attestation_request_process
+from documents.attestations.submit import attestation_request_submit
 from documents.models import AttestationRequest, DocumentTemplate
 from documents.services import document_template_sync_fields
 from tests import docx_models, factories

@@ -18,7 +18,7 @@ from documents.models import AttestationEvent, AttestationRequest, Document, Doc
 from documents.rendering import TemplateInvalid
 from documents.services import attestation_generate, document_destroy
 
-from .selectors import attestation_request_stale_before
+from .selectors import attestation_requests_stale_q
 
 logger = logging.getLogger(__name__)
 
@@ -37,9 +37,7 @@ def _claim(request_id: int) -> int | None:
     job that died (stale), and never one that already has its document. Two jobs racing
     here: exactly one changes the row.
     """
-    claimable = Q(status__in=[Status.PENDING, Status.FAILED]) | Q(
-        status=Status.GENERATING, updated_at__lt=attestation_request_stale_before()
-    )
+    claimable = Q(status__in=[Status.PENDING, Status.FAILED]) | attestation_requests_stale_q()
     claimed = AttestationRequest.objects.filter(
         claimable, pk=request_id, document__isnull=True
     ).update(status=Status.GENERATING, attempts=F("attempts") + 1, updated_at=timezone.now())

@@ -31,7 +31,7 @@ from django.utils.translation import gettext
 from documents.models import AttestationEvent, AttestationRequest
 
 from .jobs import attestation_request_send
-from .selectors import attestation_request_stale_before
+from .selectors import attestation_requests_stale_q
 
 Status = AttestationRequest.Status
 
@@ -48,11 +48,7 @@ class Recovered:
 
 
 def _lost() -> Q:
-    return Q(
-        status__in=[Status.PENDING, Status.GENERATING],
-        updated_at__lt=attestation_request_stale_before(),
-        document__isnull=True,
-    )
+    return attestation_requests_stale_q() & Q(document__isnull=True)
 
 
 def attestation_requests_recover(*, limit: int = 500) -> Recovered:

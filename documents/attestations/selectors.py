@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -125,22 +125,26 @@ def attestation_requests_for_client_user(user) -> QuerySet[AttestationRequest]:
     return AttestationRequest.objects.filter(contract__in=contracts_for_user(user))
 
 
-def attestation_request_stale_before() -> datetime.datetime:
-    """Pending or generating since before this: its job is lost (worker died, broker down).
-
-    Past the job's hard time limit plus a margin, nothing is still working on it: it may be
-    claimed again and the client is offered « Réessayer ».
-    """
-    return timezone.now() - datetime.timedelta(seconds=settings.ATTESTATION_REQUEST_STALE_SECONDS)
-
+# « Its job is lost » (worker died, broker down): pending or generating for longer than
+# ATTESTATION_REQUEST_STALE_SECONDS, past the job's hard time limit plus a margin, so nothing
+# is still working on it. It may be claimed again, recovered, and the client may « Réessayer ».
+# One rule, two forms: a filter for the conditional UPDATEs, a predicate for a loaded row.
 
 _IN_PROGRESS = (AttestationRequest.Status.PENDING, AttestationRequest.Status.GENERATING)
 
 
+def _stale_before() -> datetime.datetime:
+    return timezone.now() - datetime.timedelta(seconds=settings.ATTESTATION_REQUEST_STALE_SECONDS)
+
+
+def attestation_requests_stale_q() -> Q:
+    """The requests whose job is lost, as a filter (the job's claim, retry, recovery)."""
+    return Q(status__in=_IN_PROGRESS, updated_at__lt=_stale_before())
+
+
 def attestation_request_is_stale(request: AttestationRequest) -> bool:
-    return (
-        request.status in _IN_PROGRESS and request.updated_at < attestation_request_stale_before()
-    )
+    """Whether this request's job is lost: the same rule as ``attestation_requests_stale_q``."""
+    return request.status in _IN_PROGRESS and request.updated_at < _stale_before()
 
 
 def attestation_request_in_progress(request: AttestationRequest) -> bool:

@@ -37,7 +37,7 @@ from .selectors import (
     attestation_models_for,
     attestation_request_availability,
     attestation_request_can_retry,
-    attestation_request_stale_before,
+    attestation_requests_stale_q,
 )
 from .values import RequestRefused, attestation_values_clean
 
@@ -196,10 +196,7 @@ def attestation_request_retry(*, request: AttestationRequest, user) -> None:
             gettext("Ce modèle d'attestation n'est plus proposé : faites une nouvelle demande.")
         )
     _model_check(contract, request.beneficiary, request.template_id)
-    retryable = Q(status=Status.FAILED) | Q(
-        status__in=[Status.PENDING, Status.GENERATING],
-        updated_at__lt=attestation_request_stale_before(),
-    )
+    retryable = Q(status=Status.FAILED) | attestation_requests_stale_q()
     with transaction.atomic():
         _rate_limit_check(user)
         now = timezone.now()

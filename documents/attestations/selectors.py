@@ -4,7 +4,6 @@ client and staff see of a request. Each rule is one function, called by every ca
 """
 
 import datetime
-import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -22,8 +21,11 @@ from documents.models import (
     TemplateField,
 )
 from documents.services import field_label_default
+from modulr.formatting import format_date
 from tasks.models import Task, TaskType, Trigger
 from tasks.selectors import task_can_decide, task_templates_applicable
+
+from .values import typed_date_parse
 
 
 def _attestation_links(contract: Contract) -> QuerySet[ProductAttestationModel]:
@@ -211,7 +213,12 @@ def attestation_request_decidable(*, request: AttestationRequest) -> bool:
     return request.status == AttestationRequest.Status.AWAITING_VALIDATION
 
 
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+def _typed_date_shown(value: str) -> str:
+    """A date field's value as 28/11/2026; a value that is no date is shown as typed."""
+    try:
+        return format_date(typed_date_parse(value.strip()))
+    except ValueError:
+        return value
 
 
 @dataclass(frozen=True)
@@ -240,8 +247,7 @@ def attestation_request_field_values(*, request: AttestationRequest) -> list[Fie
         value = "" if values[name] is None else str(values[name])
         field = fields.get(name)
         if field is not None and field.type == TemplateField.Type.DATE:
-            match = _ISO_DATE.match(value.strip())
-            value = f"{match[3]}/{match[2]}/{match[1]}" if match else value
+            value = _typed_date_shown(value)
         label = field.label if field is not None else field_label_default(name)
         shown.append(FieldValue(name=name, label=label, value=value))
     return shown

@@ -22,7 +22,7 @@ from documents.attestations.submit import (
     attestation_request_retry,
     attestation_request_submit,
 )
-from documents.attestations.values import MAX_VALUE_LENGTH
+from documents.attestations.values import MAX_VALUE_LENGTH, typed_date_parse
 from documents.conversion import ConversionError
 from documents.models import (
     AttestationEvent,
@@ -663,3 +663,15 @@ def test_the_hourly_limit_holds_under_concurrent_requests(client_a, client_a_use
     assert sum(isinstance(o, AttestationRequest) for o in outcomes) == 2
     assert sum(isinstance(o, RequestRefused) for o in outcomes) == 3
     assert AttestationRequest.objects.count() == 2
+
+
+def test_a_typed_date_is_read_in_french_or_from_a_date_picker_and_nothing_else():
+    assert typed_date_parse("28/11/2026") == typed_date_parse("2026-11-28")
+    assert typed_date_parse("1/2/2026") == datetime.date(2026, 2, 1)
+    for value, message in (
+        ("28.11.2026", BAD_DATE),
+        ("2026-11-2", BAD_DATE),
+        ("30/02/2026", "Cette date n'existe pas : vérifiez le jour et le mois."),
+    ):
+        with pytest.raises(ValueError, match=message.replace(".", r"\.")):
+            typed_date_parse(value)

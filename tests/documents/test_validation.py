@@ -511,6 +511,15 @@ def test_field_values_are_shown_with_their_labels_in_the_models_order(held, temp
     ]
 
 
+def test_a_date_stored_as_a_date_picker_sends_it_is_shown_as_typed_in_french(held):
+    AttestationRequest.objects.filter(pk=held.pk).update(
+        values={**held.values, "date_debut": "2026-12-01", "date_fin": "pas une date"}
+    )
+    held.refresh_from_db()
+    shown = {v.name: v.value for v in attestation_request_field_values(request=held)}
+    assert (shown["date_debut"], shown["date_fin"]) == ("01/12/2026", "pas une date")
+
+
 def test_staff_open_a_pending_attestation_if_recipient_or_allowed_to_view_documents(
     held, other_staff, staff_user, carol, client_a_user
 ):

@@ -33,14 +33,13 @@ from documents.attestations.submit import RequestRefused, attestation_request_re
 from documents.attestations.validation import (
     REFUSAL_REASON_MAX_LENGTH,
     AttestationDecisionImpossible,
-    attestation_decision_taken_message,
     attestation_request_approve,
     attestation_request_refuse,
     document_for_staff_user,
 )
 from documents.models import AttestationEvent, AttestationRequest
 from tasks.registry import register_task_detail
-from tasks.selectors import task_for_staff_user
+from tasks.selectors import task_decision_taken_message, task_for_staff_user
 
 from .admin_contracts import ReadOnlySummaryInline
 from .sites import site
@@ -141,7 +140,7 @@ def _decide(request, pk: int, decide, success: str):
         if won:
             messages.success(request, success)
         else:
-            messages.warning(request, attestation_decision_taken_message(task=task))
+            messages.warning(request, task_decision_taken_message(task=task))
     return redirect(f"{site.name}:tasks_inbox_task", pk=task.pk)
 
 

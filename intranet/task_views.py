@@ -12,17 +12,16 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from modulr.formatting import format_date
 from tasks.models import Task
 from tasks.registry import task_detail_blocks
 from tasks.selectors import (
     DECIDED_STATUSES,
     task_can_mark_done,
+    task_decision_taken_message,
     task_for_staff_user,
     tasks_for_user,
     tasks_open_count_for_user,
@@ -125,17 +124,5 @@ def task_mark_done(request, pk: int):
     if won:
         messages.success(request, gettext("La tâche est marquée comme terminée."))
     else:
-        messages.warning(request, _already_decided_message(task))
+        messages.warning(request, task_decision_taken_message(task=task))
     return redirect(f"{site.name}:tasks_inbox_task", pk=task.pk)
-
-
-def _already_decided_message(task: Task) -> str:
-    if task.decided_by is not None:
-        who = task.decided_by.get_full_name() or task.decided_by.get_username()
-    else:
-        who = gettext("le système")
-    return gettext("Cette tâche a déjà été traitée (%(status)s) par %(who)s le %(date)s.") % {
-        "status": task.get_status_display().lower(),
-        "who": who,
-        "date": format_date(timezone.localdate(task.decided_at)) if task.decided_at else "",
-    }

@@ -7,6 +7,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from modulr.formatting import format_date, user_display_name
+
 from .models import Task, TaskTemplate, TaskType, Trigger
 
 DECIDE_ANY_PERMISSION = "tasks.decide_any_task"
@@ -146,6 +148,23 @@ def task_can_mark_done(*, task: Task, user) -> bool:
         and task_outcome_allowed(task=task, outcome=Task.Status.DONE)
         and task_can_decide(task=task, user=user)
     )
+
+
+def task_decision_taken_message(*, task: Task) -> str:
+    """« Cette tâche a déjà été traitée par Bob (validée) le 28/11/2026 à 10:12. »
+
+    What the second person to decide a task reads, whatever the task.
+    """
+    who = user_display_name(task.decided_by) if task.decided_by else gettext("le système")
+    decided_at = timezone.localtime(task.decided_at) if task.decided_at else None
+    return gettext(
+        "Cette tâche a déjà été traitée par %(who)s (%(status)s) le %(date)s à %(time)s."
+    ) % {
+        "who": who,
+        "status": task.get_status_display().lower(),
+        "date": format_date(decided_at.date()) if decided_at else "",
+        "time": f"{decided_at:%H:%M}" if decided_at else "",
+    }
 
 
 def task_for_staff_user(user, pk) -> Task:

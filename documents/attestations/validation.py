@@ -104,7 +104,7 @@ def attestation_request_approve(*, request: AttestationRequest, user) -> bool:
     """« Valider »: shares the attestation on the extranet now; True if this call decided.
 
     False when the task was already decided (``request.task`` then tells by whom: see
-    ``attestation_decision_taken_message``). Raises ``PermissionDenied`` when ``user`` may
+    ``tasks.selectors.task_decision_taken_message``). Raises ``PermissionDenied`` when ``user`` may
     not decide, ``AttestationDecisionImpossible`` when the attestation is not generated yet
     or is gone; nothing is decided then. The client is e-mailed once the decision commits.
     """
@@ -230,23 +230,6 @@ def _email(kind: str, request_id: int) -> None:
 
 
 # -- reads for the intranet -------------------------------------------------------------------
-
-
-def attestation_decision_taken_message(*, task: Task) -> str:
-    """« Cette tâche a déjà été traitée par Bob (validée) le 28/11/2026 à 10:12. »"""
-    if task.decided_by is not None:
-        who = task.decided_by.get_full_name() or task.decided_by.get_username()
-    else:
-        who = gettext("le système")
-    decided_at = timezone.localtime(task.decided_at) if task.decided_at else None
-    return gettext(
-        "Cette tâche a déjà été traitée par %(who)s (%(status)s) le %(date)s à %(time)s."
-    ) % {
-        "who": who,
-        "status": task.get_status_display().lower(),
-        "date": f"{decided_at:%d/%m/%Y}" if decided_at else "",
-        "time": f"{decided_at:%H:%M}" if decided_at else "",
-    }
 
 
 def document_for_staff_user(user, pk) -> Document:

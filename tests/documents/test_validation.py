@@ -16,7 +16,6 @@ from documents.attestations.selectors import attestation_request_field_values
 from documents.attestations.submit import RequestRefused
 from documents.attestations.validation import (
     AttestationDecisionImpossible,
-    attestation_decision_taken_message,
     attestation_request_approve,
     attestation_request_refuse,
     attestation_validation_open,
@@ -24,6 +23,7 @@ from documents.attestations.validation import (
 )
 from documents.models import AttestationRequest, Document
 from tasks.models import Task, TaskType
+from tasks.selectors import task_decision_taken_message
 from tests import docx_models, factories
 from tests.documents.generation_helpers import template_make
 from tests.documents.validation_helpers import (
@@ -419,7 +419,7 @@ def test_a_task_is_decided_once_the_second_decider_is_told_by_whom(
     assert held.document.shared_on_extranet
     assert len(generated_files(_private_storage)) == 1
     assert kinds(held) == ["submitted", "generated", "validated", "shared"]
-    message = attestation_decision_taken_message(task=second.task)
+    message = task_decision_taken_message(task=second.task)
     assert message.startswith("Cette tâche a déjà été traitée par Bob (validée) le ")
 
 

@@ -211,7 +211,7 @@ def test_mark_done_twice_tells_who_decided_first(client, client_a, carol, other_
 
     today = factories.today()
     assert (
-        f"Cette tâche a déjà été traitée (terminée) par Bob le {today:%d/%m/%Y}."
+        f"Cette tâche a déjà été traitée par Bob (terminée) le {today:%d/%m/%Y} à "
         in response.content.decode()
     )
     task.refresh_from_db()

@@ -35,12 +35,12 @@ from documents.attestations.validation import (
     AttestationDecisionImpossible,
     attestation_request_approve,
     attestation_request_refuse,
-    document_for_staff_user,
 )
 from documents.models import AttestationEvent, AttestationRequest
 from tasks.registry import register_task_detail
-from tasks.selectors import task_decision_taken_message, task_for_staff_user
+from tasks.selectors import task_decision_taken_message
 
+from .access import document_for_staff_user, task_for_staff_user
 from .admin_contracts import ReadOnlySummaryInline
 from .sites import site
 

@@ -22,12 +22,12 @@ from tasks.selectors import (
     DECIDED_STATUSES,
     task_can_mark_done,
     task_decision_taken_message,
-    task_for_staff_user,
     tasks_for_user,
     tasks_open_count_for_user,
 )
 from tasks.services import task_decide
 
+from .access import task_for_staff_user
 from .sites import site
 
 INBOX_PAGE_SIZE = 50

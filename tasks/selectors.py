@@ -3,7 +3,6 @@ from collections.abc import Collection
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -167,19 +166,14 @@ def task_decision_taken_message(*, task: Task) -> str:
     }
 
 
-def task_for_staff_user(user, pk) -> Task:
-    """The task ``pk`` if ``user`` may see it (a recipient, or staff who may view every task).
-
-    Raises 404 otherwise, so nobody learns which ids exist.
-    """
+def task_get_for_staff(*, user, pk: int) -> Task | None:
+    """The task ``pk`` if ``user`` may see it (a recipient, or staff who may view every task),
+    annotated with ``is_overdue``; None otherwise."""
     if not (user.is_authenticated and user.is_active and user.is_staff):
-        raise Http404
+        return None
     tasks = Task.objects.select_related(
         "client", "contract", "requested_by", "account_manager", "decided_by", "template"
     )
     if not (user.has_perm(VIEW_ANY_PERMISSION) or user.has_perm(DECIDE_ANY_PERMISSION)):
         tasks = tasks.filter(_recipient_condition(user))
-    task = task_annotate_overdue(tasks).filter(pk=pk).first()
-    if task is None:
-        raise Http404
-    return task
+    return task_annotate_overdue(tasks).filter(pk=pk).first()

@@ -23,7 +23,13 @@ from documents.models import (
 from documents.services import field_label_default
 from modulr.formatting import format_date
 from tasks.models import Task, TaskType, Trigger
-from tasks.selectors import task_can_decide, task_templates_applicable
+from tasks.selectors import (
+    DECIDE_ANY_PERMISSION,
+    VIEW_ANY_PERMISSION,
+    task_can_decide,
+    task_is_recipient,
+    task_templates_applicable,
+)
 
 from .values import typed_date_parse
 
@@ -180,6 +186,9 @@ def attestation_request_document_for_client(request: AttestationRequest) -> Docu
     return document
 
 
+VIEW_DOCUMENT_PERMISSION = "documents.view_document"
+
+
 # -- what staff see of a request waiting for validation ----------------------------------------
 
 
@@ -251,3 +260,26 @@ def attestation_request_field_values(*, request: AttestationRequest) -> list[Fie
         label = field.label if field is not None else field_label_default(name)
         shown.append(FieldValue(name=name, label=label, value=value))
     return shown
+
+
+def document_get_for_staff(*, user, pk: int) -> Document | None:
+    """The document ``pk`` if ``user`` may open it in the intranet; None otherwise.
+
+    Staff with the view permission on documents see every document; a recipient of a
+    validation task sees the attestation it is about (that is what « Ouvrir l'attestation »
+    on their task opens), whatever their other permissions.
+    """
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return None
+    document = Document.objects.select_related("attestation_request__task").filter(pk=pk).first()
+    if document is None or user.has_perm(VIEW_DOCUMENT_PERMISSION):
+        return document
+    request = getattr(document, "attestation_request", None)
+    task = request.task if request is not None else None
+    if task is not None and (
+        user.has_perm(VIEW_ANY_PERMISSION)
+        or user.has_perm(DECIDE_ANY_PERMISSION)
+        or task_is_recipient(task=task, user=user)
+    ):
+        return document
+    return None

@@ -21,23 +21,16 @@ from contextlib import contextmanager
 from functools import partial
 
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from documents.models import AttestationEvent, AttestationRequest, Document
 from documents.services import document_destroy
 from tasks.models import Task, TaskType, Trigger
-from tasks.selectors import (
-    DECIDE_ANY_PERMISSION,
-    VIEW_ANY_PERMISSION,
-    task_is_recipient,
-)
 from tasks.services import task_decide, tasks_create_for_trigger
 
 logger = logging.getLogger(__name__)
 
-VIEW_DOCUMENT_PERMISSION = "documents.view_document"
 REFUSAL_REASON_MAX_LENGTH = 2000
 
 
@@ -227,35 +220,3 @@ def _email(kind: str, request_id: int) -> None:
         attestation_available_email_send(request=request)
     else:
         attestation_refused_email_send(request=request)
-
-
-# -- reads for the intranet -------------------------------------------------------------------
-
-
-def document_for_staff_user(user, pk) -> Document:
-    """The document ``pk`` for the intranet's download view; 404 for anyone else.
-
-    Staff with the view permission on documents see every document; a recipient of a
-    validation task sees the attestation it is about (that is what « Ouvrir l'attestation »
-    on their task opens), whatever their other permissions.
-    """
-    if not (user.is_authenticated and user.is_active and user.is_staff):
-        raise Http404
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise Http404 from None
-    document = Document.objects.select_related("attestation_request__task").filter(pk=pk).first()
-    if document is None:
-        raise Http404
-    if user.has_perm(VIEW_DOCUMENT_PERMISSION):
-        return document
-    request = getattr(document, "attestation_request", None)
-    task = request.task if request is not None else None
-    if task is not None and (
-        user.has_perm(VIEW_ANY_PERMISSION)
-        or user.has_perm(DECIDE_ANY_PERMISSION)
-        or task_is_recipient(task=task, user=user)
-    ):
-        return document
-    raise Http404

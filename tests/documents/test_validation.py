@@ -19,9 +19,9 @@ from documents.attestations.validation import (
     attestation_request_approve,
     attestation_request_refuse,
     attestation_validation_open,
-    document_for_staff_user,
 )
 from documents.models import AttestationRequest, Document
+from intranet.access import document_for_staff_user
 from tasks.models import Task, TaskType
 from tasks.selectors import task_decision_taken_message
 from tests import docx_models, factories

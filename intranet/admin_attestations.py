@@ -1,6 +1,6 @@
 """Attestation requests in the intranet: prior validation and the audit trail (issue 5).
 
-- the attestation block of a validation task's page (``tasks.registry``): who asked, when,
+- the attestation block of a validation task's page (shown by ``task_views``): who asked, when,
   for which contract and beneficiary, with which values, « Ouvrir l'attestation »,
   « Valider » / « Refuser », and the request's history;
 - the views behind those buttons, and the staff download of a document (inline);
@@ -37,7 +37,6 @@ from documents.attestations.validation import (
     attestation_request_refuse,
 )
 from documents.models import AttestationEvent, AttestationRequest
-from tasks.registry import register_task_detail
 from tasks.selectors import task_decision_taken_message
 
 from .access import document_for_staff_user, task_for_staff_user
@@ -72,7 +71,6 @@ def _who(user) -> str:
 # -- the block on the task page ---------------------------------------------------------------
 
 
-@register_task_detail
 def attestation_task_block(task, request):
     """The attestation part of a validation task's page; None for any other task."""
     attestation_request = attestation_request_for_task(task=task)

@@ -2,7 +2,7 @@
 
 Mounted on the intranet site by ``IntranetSite.get_urls`` behind ``admin_view`` (active
 staff only). Who sees and who decides a task is decided by ``tasks.selectors``; other apps
-add their own block to the task page through ``tasks.registry``.
+show their own block on the task page (the attestation's, from ``admin_attestations``).
 """
 
 from django import forms
@@ -17,7 +17,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tasks.models import Task
-from tasks.registry import task_detail_blocks
 from tasks.selectors import (
     DECIDED_STATUSES,
     task_can_mark_done,
@@ -28,6 +27,7 @@ from tasks.selectors import (
 from tasks.services import task_decide
 
 from .access import task_for_staff_user
+from .admin_attestations import attestation_task_block
 from .sites import site
 
 INBOX_PAGE_SIZE = 50
@@ -87,10 +87,10 @@ def task_inbox(request):
 @require_GET
 def task_detail(request, pk: int):
     task = task_for_staff_user(request.user, pk)
-    extra_blocks = [
-        render_to_string(template_name, block_context, request=request)
-        for template_name, block_context in task_detail_blocks(task, request)
-    ]
+    extra_blocks = []
+    if (block := attestation_task_block(task, request)) is not None:
+        template_name, block_context = block
+        extra_blocks.append(render_to_string(template_name, block_context, request=request))
     context = {
         **site.each_context(request),
         "title": task.subject,

@@ -1,3 +1,5 @@
+"""Reads of stored documents: which a client sees on a contract, which one may download."""
+
 from django.db.models import Q, QuerySet
 
 from contracts.models import Contract

@@ -1,4 +1,4 @@
-"""Attestation requests in the intranet: prior validation and the audit trail (issue 5).
+"""Attestation requests in the intranet: prior validation and the audit trail.
 
 - the attestation block of a validation task's page (shown by ``task_views``): who asked, when,
   for which contract and beneficiary, with which values, « Ouvrir l'attestation »,

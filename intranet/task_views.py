@@ -1,4 +1,4 @@
-"""« Mes tâches »: the staff inbox and the task page (issue 5).
+"""« Mes tâches »: the staff inbox and the task page.
 
 Mounted on the intranet site by ``IntranetSite.get_urls`` behind ``admin_view`` (active
 staff only). Who sees and who decides a task is decided by ``tasks.selectors``; other apps

@@ -1,15 +1,7 @@
-"""Attestation requests from the extranet: submit, generate in the background, retry.
+"""A client's « Envoyer la demande », and « Réessayer »: every check again, then the request
+row, its audit event, the validation task when one applies, and the job sent on commit.
 
-A request's life (``AttestationRequest.Status``)::
-
-    submit → pending → (job) generating → ready                (shared at once)
-                                        → awaiting_validation  (held for staff)
-                                        → failed → (retry) pending → ...
-
-The request row holds the state; the job (``jobs``) only carries its id. Every
-step writes its status last, through a conditional UPDATE, so a job run twice, re-delivered
-after a worker died, or racing a retry never produces two documents for one request.
-The audit trail (``AttestationEvent``) is written in the same transaction as each status.
+The request's life and why each step is a conditional UPDATE: docs/attestations.md.
 """
 
 from __future__ import annotations
@@ -39,6 +31,7 @@ from .selectors import (
     attestation_request_can_retry,
     attestation_requests_stale_q,
 )
+from .validation import attestation_validation_open
 from .values import RequestRefused, attestation_values_clean
 
 Status = AttestationRequest.Status
@@ -166,10 +159,7 @@ def attestation_request_submit(
             detail=" – ".join(p for p in (request.title, request.beneficiary_label) if p),
         )
         if availability.needs_validation:
-            # Written by the validation workflow (tasks for staff, « Valider » / « Refuser »).
-            from .validation import attestation_validation_open
-
-            attestation_validation_open(request=request)
+            attestation_validation_open(request=request)  # staff's task, in this transaction
         attestation_request_send(request.pk)
     return request
 

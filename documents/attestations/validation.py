@@ -1,17 +1,7 @@
-"""Prior validation of attestation requests (« validation préalable », issue 5).
+"""Prior validation: the task opened with a request, then staff's « Valider » (shared on the
+extranet) or « Refuser » (destroyed, refused with a reason); the client is e-mailed either way.
 
-When an active « Validation (action extranet) » task template applies to a request, the
-attestation is generated but not shared, and a task lands in the intranet. Its recipients
-(or staff with « Peut décider de toute tâche ») then either:
-
-- « Valider »: the document is shared on the extranet at once, the client is told;
-- « Refuser »: the document is destroyed in every form (Word and PDF, files and row), the
-  request stays, refused with the reason, and the client is told.
-
-A task is decided once: both decisions start with ``tasks.services.task_decide``, a
-conditional UPDATE on the task row, and only the caller it returns True to acts. The loser
-gets False, never a shared-then-deleted document. Every step is written to the request's
-audit trail (``AttestationEvent``), which outlives the document.
+A task is decided once (``tasks.services.task_decide``); the notes: docs/attestations.md.
 """
 
 from __future__ import annotations

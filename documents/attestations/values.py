@@ -1,5 +1,6 @@
 """The values a client types for a model's fields (its unknown tags), checked and normalised,
-and ``RequestRefused``, how the request services say no."""
+and ``RequestRefused``, how the request services say no with a sentence for the client.
+"""
 
 from __future__ import annotations
 

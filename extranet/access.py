@@ -15,8 +15,10 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from contracts.models import Beneficiary, Contract
 from contracts.selectors import beneficiaries_current, clients_for_user, contracts_for_user
+from documents.attestations.selectors import attestation_requests_for_client_user
 from documents.models import AttestationRequest, Document
-from documents.selectors import attestation_requests_for_client_user, documents_for_client_user
+from documents.selectors import documents_for_client_user
+from modulr.http import pk_or_404
 
 
 def client_required(view):
@@ -47,18 +49,10 @@ def client_required(view):
     return wrapper
 
 
-def _as_pk(pk) -> int:
-    """An id from a URL or a form; anything that is not one is a 404, never a 500."""
-    try:
-        return int(pk)
-    except (TypeError, ValueError):
-        raise Http404 from None
-
-
 def contract_for_client_user(user, pk) -> Contract:
     """The contract ``pk`` if the account reaches its client; 404 otherwise."""
     return get_object_or_404(
-        contracts_for_user(user).select_related("product", "client"), pk=_as_pk(pk)
+        contracts_for_user(user).select_related("product", "client"), pk=pk_or_404(pk)
     )
 
 
@@ -68,7 +62,7 @@ def document_for_client_user(user, pk) -> Document:
     A document waiting for validation is a 404, exactly like another client's.
     """
     return get_object_or_404(
-        documents_for_client_user(user).select_related("contract"), pk=_as_pk(pk)
+        documents_for_client_user(user).select_related("contract"), pk=pk_or_404(pk)
     )
 
 
@@ -78,7 +72,7 @@ def beneficiary_for_contract(contract: Contract, pk) -> Beneficiary:
     if not contract.product.beneficiary_kind:
         raise Http404(_("Ce contrat n'a pas de bénéficiaires."))
     return get_object_or_404(
-        beneficiaries_current(Beneficiary.objects.filter(contract=contract)), pk=_as_pk(pk)
+        beneficiaries_current(Beneficiary.objects.filter(contract=contract)), pk=pk_or_404(pk)
     )
 
 
@@ -90,5 +84,5 @@ def attestation_request_for_client_user(user, pk) -> AttestationRequest:
         attestation_requests_for_client_user(user).select_related(
             "contract", "document", "template"
         ),
-        pk=_as_pk(pk),
+        pk=pk_or_404(pk),
     )

@@ -6,9 +6,9 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Beneficiary
 from contracts.selectors import beneficiaries_current, clients_for_user
+from documents.attestations.selectors import attestation_models_for
+from documents.attestations.values import MAX_VALUE_LENGTH
 from documents.models import TemplateField
-from documents.request_values import MAX_VALUE_LENGTH
-from documents.selectors import attestation_models_for
 from products.models import BeneficiaryKind
 
 

@@ -21,21 +21,21 @@ from contracts.selectors import (
     contract_annotate_beneficiary_count,
     contracts_for_user,
 )
-from documents.models import AttestationRequest
-from documents.requests import (
-    RequestRefused,
-    attestation_request_retry,
-    attestation_request_submit,
-)
-from documents.selectors import (
+from documents.attestations.selectors import (
     attestation_request_availability,
     attestation_request_can_retry,
     attestation_request_client_error,
     attestation_request_document_for_client,
     attestation_request_in_progress,
     attestation_requests_for_client_user,
-    documents_shared_for_contract,
 )
+from documents.attestations.submit import (
+    RequestRefused,
+    attestation_request_retry,
+    attestation_request_submit,
+)
+from documents.models import AttestationRequest
+from documents.selectors import documents_shared_for_contract
 from documents.services import field_initial
 
 from .access import (

@@ -1,6 +1,6 @@
-"""Attestation requests in the intranet: prior validation and the audit trail (issue 5).
+"""Attestation requests in the intranet: prior validation and the audit trail.
 
-- the attestation block of a validation task's page (``tasks.registry``): who asked, when,
+- the attestation block of a validation task's page (shown by ``task_views``): who asked, when,
   for which contract and beneficiary, with which values, « Ouvrir l'attestation »,
   « Valider » / « Refuser », and the request's history;
 - the views behind those buttons, and the staff download of a document (inline);
@@ -8,7 +8,7 @@
   the requests on the contract page.
 
 The rules (who decides, what a decision does, who may open a document) live in
-``documents.validation``; these views check input, call it and render.
+``documents.attestations.validation``; these views check input, call it and render.
 """
 
 from django import forms
@@ -23,23 +23,23 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
-from documents.models import AttestationEvent, AttestationRequest
-from documents.requests import RequestRefused, attestation_request_retry
-from documents.validation import (
-    REFUSAL_REASON_MAX_LENGTH,
-    AttestationDecisionImpossible,
-    attestation_decision_taken_message,
-    attestation_request_approve,
+from documents.attestations.selectors import (
     attestation_request_can_decide,
     attestation_request_decidable,
     attestation_request_field_values,
     attestation_request_for_task,
-    attestation_request_refuse,
-    document_for_staff_user,
 )
-from tasks.registry import register_task_detail
-from tasks.selectors import task_for_staff_user
+from documents.attestations.submit import RequestRefused, attestation_request_retry
+from documents.attestations.validation import (
+    REFUSAL_REASON_MAX_LENGTH,
+    AttestationDecisionImpossible,
+    attestation_request_approve,
+    attestation_request_refuse,
+)
+from documents.models import AttestationEvent, AttestationRequest
+from tasks.selectors import task_decision_taken_message
 
+from .access import document_for_staff_user, task_for_staff_user
 from .admin_contracts import ReadOnlySummaryInline
 from .sites import site
 
@@ -71,7 +71,6 @@ def _who(user) -> str:
 # -- the block on the task page ---------------------------------------------------------------
 
 
-@register_task_detail
 def attestation_task_block(task, request):
     """The attestation part of a validation task's page; None for any other task."""
     attestation_request = attestation_request_for_task(task=task)
@@ -139,7 +138,7 @@ def _decide(request, pk: int, decide, success: str):
         if won:
             messages.success(request, success)
         else:
-            messages.warning(request, attestation_decision_taken_message(task=task))
+            messages.warning(request, task_decision_taken_message(task=task))
     return redirect(f"{site.name}:tasks_inbox_task", pk=task.pk)
 
 

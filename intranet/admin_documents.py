@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count, Prefetch, Q
 from django.forms import modelformset_factory
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -27,6 +27,7 @@ from contracts.selectors import beneficiaries_current, contract_is_in_force
 from documents import engine, services, tags
 from documents.models import DocumentTemplate, ProductAttestationModel, TemplateField
 from modulr.formatting import format_date
+from modulr.http import pk_or_404
 
 from .sites import site
 
@@ -245,7 +246,7 @@ class DocumentTemplateAdmin(admin.ModelAdmin):
         contract = None
         if request.GET.get("contrat"):
             contract = get_object_or_404(
-                Contract.objects.select_related("client"), pk=_int_or_404(request.GET["contrat"])
+                Contract.objects.select_related("client"), pk=pk_or_404(request.GET["contrat"])
             )
         fields = list(template.fields.all())
         form = None
@@ -384,13 +385,6 @@ def _tag_syntax(name: str) -> str:
     return "{{ " + name + " }}"
 
 
-def _int_or_404(value: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
-
-
 def _contract_search(query: str):
     return (
         Contract.objects.select_related("client", "product")
@@ -407,7 +401,7 @@ def _example_contract(contract_id: str | None, numero: str | None) -> Contract |
     """
     contracts = Contract.objects.select_related("client", "product")
     if contract_id:
-        return get_object_or_404(contracts, pk=_int_or_404(contract_id))
+        return get_object_or_404(contracts, pk=pk_or_404(contract_id))
     if numero:
         return get_object_or_404(contracts, numero__iexact=numero.strip())
     today = timezone.localdate()

@@ -1,8 +1,8 @@
-"""« Mes tâches »: the staff inbox and the task page (issue 5).
+"""« Mes tâches »: the staff inbox and the task page.
 
 Mounted on the intranet site by ``IntranetSite.get_urls`` behind ``admin_view`` (active
 staff only). Who sees and who decides a task is decided by ``tasks.selectors``; other apps
-add their own block to the task page through ``tasks.registry``.
+show their own block on the task page (the attestation's, from ``admin_attestations``).
 """
 
 from django import forms
@@ -12,23 +12,22 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from modulr.formatting import format_date
 from tasks.models import Task
-from tasks.registry import task_detail_blocks
 from tasks.selectors import (
     DECIDED_STATUSES,
     task_can_mark_done,
-    task_for_staff_user,
+    task_decision_taken_message,
     tasks_for_user,
     tasks_open_count_for_user,
 )
 from tasks.services import task_decide
 
+from .access import task_for_staff_user
+from .admin_attestations import attestation_task_block
 from .sites import site
 
 INBOX_PAGE_SIZE = 50
@@ -88,10 +87,10 @@ def task_inbox(request):
 @require_GET
 def task_detail(request, pk: int):
     task = task_for_staff_user(request.user, pk)
-    extra_blocks = [
-        render_to_string(template_name, block_context, request=request)
-        for template_name, block_context in task_detail_blocks(task, request)
-    ]
+    extra_blocks = []
+    if (block := attestation_task_block(task, request)) is not None:
+        template_name, block_context = block
+        extra_blocks.append(render_to_string(template_name, block_context, request=request))
     context = {
         **site.each_context(request),
         "title": task.subject,
@@ -125,17 +124,5 @@ def task_mark_done(request, pk: int):
     if won:
         messages.success(request, gettext("La tâche est marquée comme terminée."))
     else:
-        messages.warning(request, _already_decided_message(task))
+        messages.warning(request, task_decision_taken_message(task=task))
     return redirect(f"{site.name}:tasks_inbox_task", pk=task.pk)
-
-
-def _already_decided_message(task: Task) -> str:
-    if task.decided_by is not None:
-        who = task.decided_by.get_full_name() or task.decided_by.get_username()
-    else:
-        who = gettext("le système")
-    return gettext("Cette tâche a déjà été traitée (%(status)s) par %(who)s le %(date)s.") % {
-        "status": task.get_status_display().lower(),
-        "who": who,
-        "date": format_date(timezone.localdate(task.decided_at)) if task.decided_at else "",
-    }

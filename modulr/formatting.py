@@ -14,6 +14,11 @@ def format_date(value: datetime.date | None) -> str:
     return f"{value:%d/%m/%Y}"
 
 
+def user_display_name(user) -> str:
+    """How a user is named on screens and in messages: full name, else e-mail, else login."""
+    return user.get_full_name() or user.email or user.get_username()
+
+
 def format_amount(value: Decimal | int | float | None, *, currency: bool = True) -> str:
     """1 500 000,00 € ; '' for no amount."""
     if value is None:

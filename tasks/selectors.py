@@ -3,9 +3,10 @@ from collections.abc import Collection
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
+
+from modulr.formatting import format_date, user_display_name
 
 from .models import Task, TaskTemplate, TaskType, Trigger
 
@@ -148,19 +149,31 @@ def task_can_mark_done(*, task: Task, user) -> bool:
     )
 
 
-def task_for_staff_user(user, pk) -> Task:
-    """The task ``pk`` if ``user`` may see it (a recipient, or staff who may view every task).
+def task_decision_taken_message(*, task: Task) -> str:
+    """« Cette tâche a déjà été traitée par Bob (validée) le 28/11/2026 à 10:12. »
 
-    Raises 404 otherwise, so nobody learns which ids exist.
+    What the second person to decide a task reads, whatever the task.
     """
+    who = user_display_name(task.decided_by) if task.decided_by else gettext("le système")
+    decided_at = timezone.localtime(task.decided_at) if task.decided_at else None
+    return gettext(
+        "Cette tâche a déjà été traitée par %(who)s (%(status)s) le %(date)s à %(time)s."
+    ) % {
+        "who": who,
+        "status": task.get_status_display().lower(),
+        "date": format_date(decided_at.date()) if decided_at else "",
+        "time": f"{decided_at:%H:%M}" if decided_at else "",
+    }
+
+
+def task_get_for_staff(*, user, pk: int) -> Task | None:
+    """The task ``pk`` if ``user`` may see it (a recipient, or staff who may view every task),
+    annotated with ``is_overdue``; None otherwise."""
     if not (user.is_authenticated and user.is_active and user.is_staff):
-        raise Http404
+        return None
     tasks = Task.objects.select_related(
         "client", "contract", "requested_by", "account_manager", "decided_by", "template"
     )
     if not (user.has_perm(VIEW_ANY_PERMISSION) or user.has_perm(DECIDE_ANY_PERMISSION)):
         tasks = tasks.filter(_recipient_condition(user))
-    task = task_annotate_overdue(tasks).filter(pk=pk).first()
-    if task is None:
-        raise Http404
-    return task
+    return task_annotate_overdue(tasks).filter(pk=pk).first()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from documents.jobs import in_process_jobs_wait
+from documents.attestations.jobs import in_process_jobs_wait
 
 # Playwright's sync API keeps an event loop in the main thread; the test's own ORM calls
 # (fixtures, assertions) are still plain synchronous code.

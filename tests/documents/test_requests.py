@@ -7,9 +7,23 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from documents import requests as request_services
+from documents.attestations import process as request_services
+from documents.attestations.jobs import in_process_jobs_wait
+from documents.attestations.process import attestation_request_process
+from documents.attestations.selectors import (
+    attestation_models_for,
+    attestation_request_availability,
+    attestation_request_can_retry,
+    attestation_request_client_error,
+    attestation_validation_required,
+)
+from documents.attestations.submit import (
+    RequestRefused,
+    attestation_request_retry,
+    attestation_request_submit,
+)
+from documents.attestations.values import MAX_VALUE_LENGTH, typed_date_parse
 from documents.engine import ConversionError
-from documents.jobs import in_process_jobs_wait
 from documents.models import (
     AttestationEvent,
     AttestationRequest,
@@ -18,21 +32,7 @@ from documents.models import (
     ProductAttestationModel,
     TemplateField,
 )
-from documents.request_values import MAX_VALUE_LENGTH
-from documents.requests import (
-    RequestRefused,
-    attestation_request_process,
-    attestation_request_retry,
-    attestation_request_submit,
-)
-from documents.selectors import (
-    attestation_models_for,
-    attestation_request_availability,
-    attestation_request_can_retry,
-    attestation_request_client_error,
-    attestation_validation_required,
-    documents_shared_for_contract,
-)
+from documents.selectors import documents_shared_for_contract
 from tests import docx_models, factories
 from tests.documents.generation_helpers import stored_files, template_make
 from tests.documents.request_helpers import (
@@ -663,3 +663,15 @@ def test_the_hourly_limit_holds_under_concurrent_requests(client_a, client_a_use
     assert sum(isinstance(o, AttestationRequest) for o in outcomes) == 2
     assert sum(isinstance(o, RequestRefused) for o in outcomes) == 3
     assert AttestationRequest.objects.count() == 2
+
+
+def test_a_typed_date_is_read_in_french_or_from_a_date_picker_and_nothing_else():
+    assert typed_date_parse("28/11/2026") == typed_date_parse("2026-11-28")
+    assert typed_date_parse("1/2/2026") == datetime.date(2026, 2, 1)
+    for value, message in (
+        ("28.11.2026", BAD_DATE),
+        ("2026-11-2", BAD_DATE),
+        ("30/02/2026", "Cette date n'existe pas : vérifiez le jour et le mois."),
+    ):
+        with pytest.raises(ValueError, match=message.replace(".", r"\.")):
+            typed_date_parse(value)

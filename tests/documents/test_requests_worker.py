@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from documents.jobs import attestation_request_generate
+from documents.attestations.jobs import attestation_request_generate
+from documents.attestations.submit import attestation_request_submit
 from documents.models import AttestationRequest, Document
-from documents.requests import attestation_request_submit
 from tests.documents.request_helpers import EVENT_VALUES, fleet_offer_make
 
 BASE_DIR = Path(__file__).resolve().parents[2]

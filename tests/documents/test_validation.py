@@ -12,18 +12,18 @@ from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
 
-from documents.models import AttestationRequest, Document
-from documents.requests import RequestRefused
-from documents.validation import (
+from documents.attestations.selectors import attestation_request_field_values
+from documents.attestations.submit import RequestRefused
+from documents.attestations.validation import (
     AttestationDecisionImpossible,
-    attestation_decision_taken_message,
     attestation_request_approve,
-    attestation_request_field_values,
     attestation_request_refuse,
     attestation_validation_open,
-    document_for_staff_user,
 )
+from documents.models import AttestationRequest, Document
+from intranet.access import document_for_staff_user
 from tasks.models import Task, TaskType
+from tasks.selectors import task_decision_taken_message
 from tests import docx_models, factories
 from tests.documents.generation_helpers import template_make
 from tests.documents.validation_helpers import (
@@ -419,7 +419,7 @@ def test_a_task_is_decided_once_the_second_decider_is_told_by_whom(
     assert held.document.shared_on_extranet
     assert len(generated_files(_private_storage)) == 1
     assert kinds(held) == ["submitted", "generated", "validated", "shared"]
-    message = attestation_decision_taken_message(task=second.task)
+    message = task_decision_taken_message(task=second.task)
     assert message.startswith("Cette tâche a déjà été traitée par Bob (validée) le ")
 
 
@@ -509,6 +509,15 @@ def test_field_values_are_shown_with_their_labels_in_the_models_order(held, temp
         "Date fin",
         "Motif",
     ]
+
+
+def test_a_date_stored_as_a_date_picker_sends_it_is_shown_as_typed_in_french(held):
+    AttestationRequest.objects.filter(pk=held.pk).update(
+        values={**held.values, "date_debut": "2026-12-01", "date_fin": "pas une date"}
+    )
+    held.refresh_from_db()
+    shown = {v.name: v.value for v in attestation_request_field_values(request=held)}
+    assert (shown["date_debut"], shown["date_fin"]) == ("01/12/2026", "pas une date")
 
 
 def test_staff_open_a_pending_attestation_if_recipient_or_allowed_to_view_documents(

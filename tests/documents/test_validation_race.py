@@ -12,8 +12,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 
+from documents.attestations.validation import (
+    attestation_request_approve,
+    attestation_request_refuse,
+)
 from documents.models import AttestationEvent, AttestationRequest, Document
-from documents.validation import attestation_request_approve, attestation_request_refuse
 from tasks.models import Task
 from tests.documents.generation_helpers import cabinet_make, fleet_contract_make
 from tests.documents.validation_helpers import (

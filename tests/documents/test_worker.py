@@ -1,6 +1,6 @@
 """Attestation requests on a real Celery worker over Redis, with a real converter pool: the
 production path, and the worker killed in the middle of a job; then the recovery of lost
-requests (``documents.recovery``) on its own.
+requests (``documents.attestations.recovery``) on its own.
 
 The worker tests run on PostgreSQL only: the worker is another process and must see this
 test's committed rows (its ``DATABASE_URL`` names the test database). Each test's worker
@@ -34,12 +34,15 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
+from documents.attestations.jobs import attestation_request_generate
+from documents.attestations.recovery import RECOVERY_MAX_ATTEMPTS, attestation_requests_recover
+from documents.attestations.selectors import (
+    attestation_request_can_retry,
+    attestation_request_client_error,
+)
+from documents.attestations.submit import attestation_request_submit
 from documents.engine import instance_dir, instance_processes
-from documents.jobs import attestation_request_generate
 from documents.models import AttestationEvent, AttestationRequest, Document
-from documents.recovery import RECOVERY_MAX_ATTEMPTS, attestation_requests_recover
-from documents.requests import attestation_request_submit
-from documents.selectors import attestation_request_can_retry, attestation_request_client_error
 from tests.converter_pool import running_pool
 from tests.documents.generation_helpers import stored_files
 from tests.documents.request_helpers import EVENT_VALUES, fleet_offer_make, request_make

@@ -8,8 +8,9 @@ so that a test can stop between the steps (e.g. while the attestation is still g
 
 import time
 
+from documents.attestations.process import attestation_request_process
+from documents.attestations.submit import attestation_request_submit
 from documents.models import AttestationRequest, DocumentTemplate
-from documents.requests import attestation_request_process, attestation_request_submit
 from documents.services import document_template_sync_fields
 from tests import docx_models, factories
 from tests.documents.generation_helpers import stored_files, template_make
@@ -51,7 +52,7 @@ def attestation_template_make(contract, *, pdf: bool = False) -> DocumentTemplat
 
 
 def request_submit(*, user, contract, template, beneficiary=None, values=None):
-    """The client's « Envoyer la demande » (``documents.requests.attestation_request_submit``).
+    """The client's « Envoyer la demande » (``attestation_request_submit``).
 
     Its generation job is sent on commit: inside a test's transaction it runs only where the
     test executes the on-commit callbacks; ``request_generate`` runs it otherwise.

@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from documents.attestations.submit import attestation_request_submit
 from documents.engine import ConversionError
 from documents.models import AttestationEvent, AttestationRequest, Document
-from documents.requests import attestation_request_submit
 from tests.documents.request_helpers import EVENT_VALUES, fleet_offer_make
 
 Status = AttestationRequest.Status

@@ -8,8 +8,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from documents.attestations.validation import attestation_request_refuse
 from documents.models import AttestationRequest, Document
-from documents.validation import attestation_request_refuse
 from tasks.models import Task
 from tests import factories
 from tests.documents.validation_helpers import (
@@ -77,6 +77,16 @@ def refuse(http, request, reason=""):
 
 
 # -- the task page ----------------------------------------------------------------------------
+
+
+def test_only_an_attestation_task_shows_the_attestation_block(as_bob, held, client_a, other_staff):
+    other = factories.TaskFactory(client=client_a, recipient_users=[other_staff])
+
+    attestation_page = as_bob.get(url("tasks_inbox_task", held.task_id)).content.decode()
+    other_page = as_bob.get(url("tasks_inbox_task", other.pk)).content.decode()
+
+    assert 'id="attestation-request"' in attestation_page
+    assert 'id="attestation-request"' not in other_page
 
 
 def test_task_page_shows_who_asked_what_and_opens_the_attestation_at_once(

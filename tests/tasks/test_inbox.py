@@ -10,7 +10,6 @@ from django.test.utils import CaptureQueriesContext
 
 from contracts.selectors import cabinet_get
 from tasks.models import Task, TaskType
-from tasks.registry import register_task_detail, unregister_task_detail
 from tests import factories
 
 INBOX = "/intranet/mes-taches/"
@@ -158,31 +157,6 @@ def test_task_page_shows_who_asked_when_for_which_contract(
         assert text in html, text
 
 
-def test_other_apps_add_their_block_to_the_task_page(client, client_a, carol, settings, tmp_path):
-    (tmp_path / "extra_block.html").write_text("<p>{{ label }} ({{ request.user }})</p>")
-    settings.TEMPLATES = [
-        {**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], tmp_path]}
-    ]
-    claimed = factories.TaskFactory(client=client_a, recipient_users=[carol])
-    other = factories.TaskFactory(client=client_a, recipient_users=[carol])
-
-    def hook(task, request):
-        if task.pk != claimed.pk:
-            return None  # not this app's business
-        return "extra_block.html", {"label": f"Bloc de la tâche {task.pk}"}
-
-    register_task_detail(hook)
-    try:
-        client.force_login(carol)
-        claimed_html = client.get(task_url(claimed)).content.decode()
-        other_html = client.get(task_url(other)).content.decode()
-    finally:
-        unregister_task_detail(hook)
-
-    assert f"<p>Bloc de la tâche {claimed.pk} (carol)</p>" in claimed_html
-    assert "Bloc de la tâche" not in other_html
-
-
 def test_mark_done(client, client_a, carol):
     task = factories.TaskFactory(client=client_a, recipient_users=[carol])
     client.force_login(carol)
@@ -211,7 +185,7 @@ def test_mark_done_twice_tells_who_decided_first(client, client_a, carol, other_
 
     today = factories.today()
     assert (
-        f"Cette tâche a déjà été traitée (terminée) par Bob le {today:%d/%m/%Y}."
+        f"Cette tâche a déjà été traitée par Bob (terminée) le {today:%d/%m/%Y} à "
         in response.content.decode()
     )
     task.refresh_from_db()

@@ -2,13 +2,12 @@ import datetime
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.http import Http404
 from django.utils import timezone
 
 from tasks.models import Task, TaskType, Trigger
 from tasks.selectors import (
     task_can_decide,
-    task_for_staff_user,
+    task_get_for_staff,
     task_template_errors,
     task_templates_applicable,
     tasks_for_user,
@@ -141,16 +140,16 @@ def test_only_recipients_or_the_permission_decide(client_a, staff_user, other_st
     assert task_can_decide(task=task, user=outsider)
 
 
-def test_task_page_helper_404s_for_who_may_not_see(client_a, client_a_user, other_staff, carol):
+def test_a_task_is_seen_by_its_recipients_and_staff_who_may_view_every_task(
+    client_a, client_a_user, other_staff, carol
+):
     task = factories.TaskFactory(client=client_a, recipient_users=[carol])
 
-    assert task_for_staff_user(carol, task.pk) == task
+    assert task_get_for_staff(user=carol, pk=task.pk) == task
     for user in (other_staff, client_a_user):
-        with pytest.raises(Http404):
-            task_for_staff_user(user, task.pk)
-    with pytest.raises(Http404):
-        task_for_staff_user(carol, task.pk + 1000)
+        assert task_get_for_staff(user=user, pk=task.pk) is None
+    assert task_get_for_staff(user=carol, pk=task.pk + 1000) is None
 
     other_staff.user_permissions.add(Permission.objects.get(codename="view_task"))
     other_staff = type(other_staff).objects.get(pk=other_staff.pk)
-    assert task_for_staff_user(other_staff, task.pk) == task
+    assert task_get_for_staff(user=other_staff, pk=task.pk) == task

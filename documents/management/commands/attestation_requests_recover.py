@@ -10,8 +10,8 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django.utils.translation import gettext as _
 
-from documents.jobs import in_process_jobs_wait
-from documents.recovery import attestation_requests_recover
+from documents.attestations.jobs import in_process_jobs_wait
+from documents.attestations.recovery import attestation_requests_recover
 
 
 class Command(BaseCommand):

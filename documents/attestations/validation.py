@@ -1,47 +1,26 @@
-"""Prior validation of attestation requests (« validation préalable », issue 5).
+"""Prior validation: the task opened with a request, then staff's « Valider » (shared on the
+extranet) or « Refuser » (destroyed, refused with a reason); the client is e-mailed either way.
 
-When an active « Validation (action extranet) » task template applies to a request, the
-attestation is generated but not shared, and a task lands in the intranet. Its recipients
-(or staff with « Peut décider de toute tâche ») then either:
-
-- « Valider »: the document is shared on the extranet at once, the client is told;
-- « Refuser »: the document is destroyed in every form (Word and PDF, files and row), the
-  request stays, refused with the reason, and the client is told.
-
-A task is decided once: both decisions start with ``tasks.services.task_decide``, a
-conditional UPDATE on the task row, and only the caller it returns True to acts. The loser
-gets False, never a shared-then-deleted document. Every step is written to the request's
-audit trail (``AttestationEvent``), which outlives the document.
+A task is decided once (``tasks.services.task_decide``); the notes: docs/attestations.md.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import partial
 
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from documents.models import AttestationEvent, AttestationRequest, Document
+from documents.services import document_destroy
 from tasks.models import Task, TaskType, Trigger
-from tasks.selectors import (
-    DECIDE_ANY_PERMISSION,
-    VIEW_ANY_PERMISSION,
-    task_can_decide,
-    task_is_recipient,
-)
 from tasks.services import task_decide, tasks_create_for_trigger
-
-from .models import AttestationEvent, AttestationRequest, Document, TemplateField
-from .services import document_destroy, field_label_default
 
 logger = logging.getLogger(__name__)
 
-VIEW_DOCUMENT_PERMISSION = "documents.view_document"
 REFUSAL_REASON_MAX_LENGTH = 2000
 
 
@@ -108,7 +87,7 @@ def attestation_request_approve(*, request: AttestationRequest, user) -> bool:
     """« Valider »: shares the attestation on the extranet now; True if this call decided.
 
     False when the task was already decided (``request.task`` then tells by whom: see
-    ``attestation_decision_taken_message``). Raises ``PermissionDenied`` when ``user`` may
+    ``tasks.selectors.task_decision_taken_message``). Raises ``PermissionDenied`` when ``user`` may
     not decide, ``AttestationDecisionImpossible`` when the attestation is not generated yet
     or is gone; nothing is decided then. The client is e-mailed once the decision commits.
     """
@@ -231,118 +210,3 @@ def _email(kind: str, request_id: int) -> None:
         attestation_available_email_send(request=request)
     else:
         attestation_refused_email_send(request=request)
-
-
-# -- reads for the intranet -------------------------------------------------------------------
-
-
-def attestation_decision_taken_message(*, task: Task) -> str:
-    """« Cette tâche a déjà été traitée par Bob (validée) le 28/11/2026 à 10:12. »"""
-    if task.decided_by is not None:
-        who = task.decided_by.get_full_name() or task.decided_by.get_username()
-    else:
-        who = gettext("le système")
-    decided_at = timezone.localtime(task.decided_at) if task.decided_at else None
-    return gettext(
-        "Cette tâche a déjà été traitée par %(who)s (%(status)s) le %(date)s à %(time)s."
-    ) % {
-        "who": who,
-        "status": task.get_status_display().lower(),
-        "date": f"{decided_at:%d/%m/%Y}" if decided_at else "",
-        "time": f"{decided_at:%H:%M}" if decided_at else "",
-    }
-
-
-def attestation_request_for_task(*, task: Task) -> AttestationRequest | None:
-    """The request a validation task is about, with what its page shows; None for others."""
-    if task.type != TaskType.VALIDATION_EXTRANET:
-        return None
-    return (
-        AttestationRequest.objects.select_related(
-            "user",
-            "contract",
-            "contract__client",
-            "beneficiary",
-            "template",
-            "document",
-            "decided_by",
-        )  # fmt: skip
-        .filter(task=task)
-        .first()
-    )
-
-
-def attestation_request_can_decide(*, request: AttestationRequest, user) -> bool:
-    """Whether the « Valider » / « Refuser » buttons are offered to ``user``, enabled or not."""
-    task = request.task
-    return task is not None and task.is_open and task_can_decide(task=task, user=user)
-
-
-def attestation_request_decidable(*, request: AttestationRequest) -> bool:
-    """Whether the buttons are enabled: the attestation is generated and waits."""
-    return request.status == AttestationRequest.Status.AWAITING_VALIDATION
-
-
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-
-
-@dataclass(frozen=True)
-class FieldValue:
-    name: str
-    label: str
-    value: str
-
-
-def attestation_request_field_values(*, request: AttestationRequest) -> list[FieldValue]:
-    """What the client typed, labelled as the form showed it, in the model's order.
-
-    Labels come from the model's fields as configured now; a field since removed from the
-    model (or a deleted model) keeps a label made from its tag name.
-    """
-    fields = (
-        {f.name: f for f in TemplateField.objects.filter(template_id=request.template_id)}
-        if request.template_id
-        else {}
-    )
-    values = request.values or {}
-    order = [name for name in fields if name in values]
-    order += [name for name in values if name not in fields]
-    shown = []
-    for name in order:
-        value = "" if values[name] is None else str(values[name])
-        field = fields.get(name)
-        if field is not None and field.type == TemplateField.Type.DATE:
-            match = _ISO_DATE.match(value.strip())
-            value = f"{match[3]}/{match[2]}/{match[1]}" if match else value
-        label = field.label if field is not None else field_label_default(name)
-        shown.append(FieldValue(name=name, label=label, value=value))
-    return shown
-
-
-def document_for_staff_user(user, pk) -> Document:
-    """The document ``pk`` for the intranet's download view; 404 for anyone else.
-
-    Staff with the view permission on documents see every document; a recipient of a
-    validation task sees the attestation it is about (that is what « Ouvrir l'attestation »
-    on their task opens), whatever their other permissions.
-    """
-    if not (user.is_authenticated and user.is_active and user.is_staff):
-        raise Http404
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise Http404 from None
-    document = Document.objects.select_related("attestation_request__task").filter(pk=pk).first()
-    if document is None:
-        raise Http404
-    if user.has_perm(VIEW_DOCUMENT_PERMISSION):
-        return document
-    request = getattr(document, "attestation_request", None)
-    task = request.task if request is not None else None
-    if task is not None and (
-        user.has_perm(VIEW_ANY_PERMISSION)
-        or user.has_perm(DECIDE_ANY_PERMISSION)
-        or task_is_recipient(task=task, user=user)
-    ):
-        return document
-    raise Http404

@@ -13,8 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 
 from contracts.selectors import cabinet_get
-
-from .models import AttestationRequest
+from documents.models import AttestationRequest
 
 
 def _extranet_url(name: str, *args) -> str:

@@ -1,5 +1,6 @@
 """The values a client types for a model's fields (its unknown tags), checked and normalised,
-and ``RequestRefused``, how the request services say no."""
+and ``RequestRefused``, how the request services say no with a sentence for the client.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import re
 
 from django.utils.translation import gettext
 
-from .models import DocumentTemplate, TemplateField
+from documents.models import DocumentTemplate, TemplateField
+from modulr.formatting import format_date
 
 MAX_VALUE_LENGTH = 10_000
 
@@ -38,21 +40,36 @@ _DATE_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")  # what a browser's date pi
 _NUMBER = re.compile(r"^[+-]?(\d{1,3}([ \u00a0\u202f]\d{3})+|\d+)([.,]\d+)?$")
 
 
-def _date_clean(value: str) -> tuple[str, str]:
-    """28/11/2026 (or 2026-11-28) as (28/11/2026, ''); ('', error) when it is no real date."""
+def typed_date_parse(value: str) -> datetime.date:
+    """A date typed in a model's field: 28/11/2026, or 2026-11-28 from a date picker.
+
+    Raises ValueError whose text tells the client what is wrong (not a date, no such day).
+    """
     if match := _DATE_FR.match(value):
         day, month, year = (int(part) for part in match.groups())
     elif match := _DATE_ISO.match(value):
         year, month, day = (int(part) for part in match.groups())
     else:
-        return "", gettext("Saisissez une date au format jj/mm/aaaa, par exemple 28/11/2026.")
+        raise ValueError(
+            gettext("Saisissez une date au format jj/mm/aaaa, par exemple 28/11/2026.")
+        )
     try:
-        date = datetime.date(year, month, day)
+        return datetime.date(year, month, day)
     except ValueError:
-        return "", gettext("Cette date n'existe pas : vérifiez le jour et le mois.")
+        raise ValueError(
+            gettext("Cette date n'existe pas : vérifiez le jour et le mois.")
+        ) from None
+
+
+def _date_clean(value: str) -> tuple[str, str]:
+    """28/11/2026 (or 2026-11-28) as (28/11/2026, ''); ('', error) when it is no real date."""
+    try:
+        date = typed_date_parse(value)
+    except ValueError as error:
+        return "", str(error)
     if not 1900 <= date.year <= 2200:
         return "", gettext("Vérifiez l'année de cette date.")
-    return f"{date:%d/%m/%Y}", ""
+    return format_date(date), ""
 
 
 def _value_clean(field: TemplateField, raw) -> tuple[str, str]:

@@ -1,10 +1,7 @@
-"""Background jobs of the documents app. They take ids, hold no logic, and are sent after
-commit.
+"""The workflow's background job. It takes an id, holds no logic, and is sent after commit.
 
-With a broker (``CELERY_BROKER_URL``) the job goes to a Celery worker. On the embedded
-default (no broker, Celery eager) it runs in a small pool of background threads of the web
-process: the client's POST returns at once and the page shows the generation's progress, as
-it does with a worker, instead of hanging until LibreOffice is done.
+With a broker it goes to a Celery worker (under its old name, ``documents.jobs.…``); on the
+embedded default it runs in a small pool of threads of the web process (docs/attestations.md).
 """
 
 from __future__ import annotations
@@ -25,10 +22,18 @@ logger = logging.getLogger(__name__)
 CONVERSION_RETRY_COUNTDOWNS = (10, 30)
 
 
-@shared_task(bind=True, acks_late=True, max_retries=len(CONVERSION_RETRY_COUNTDOWNS))
+# The name it had before the workflow moved into its own package: jobs already queued, and
+# workers of the previous release, keep finding it.
+@shared_task(
+    name="documents.jobs.attestation_request_generate",
+    bind=True,
+    acks_late=True,
+    max_retries=len(CONVERSION_RETRY_COUNTDOWNS),
+)
 def attestation_request_generate(self, request_id: int) -> None:
-    from .engine import ConversionError
-    from .requests import attestation_request_process
+    from documents.engine import ConversionError
+
+    from .process import attestation_request_process
 
     retries = self.request.retries
     try:

@@ -1,22 +1,8 @@
 """Requests whose job was lost: sent again, or failed, never left « en cours » forever.
 
-A request's job can vanish: the Celery worker was SIGKILLed mid-job (its unacked message
-only comes back when Redis' visibility timeout expires, an hour later), the broker was down
-when the request was sent (``jobs.attestation_request_send`` is ``robust``), or, on the
-embedded default, the web process running the job in a thread restarted. When a worker
-child dies, ``task_reject_on_worker_lost`` re-delivers at once, but the job then finds the
-request ``generating`` and not yet stale, and rightly leaves it alone: it cannot tell a dead
-attempt from a live one.
-
-``attestation_requests_recover`` (``manage.py attestation_requests_recover``, run every few
-minutes) finds the requests ``pending`` or ``generating`` for longer than
-``ATTESTATION_REQUEST_STALE_SECONDS`` (above the job's hard time limit, so nothing is still
-working on them) and sends their job again. Each is taken with a conditional UPDATE on the
-same stale condition as the client's « Réessayer » and the job's claim, so a recovery racing
-those, another recovery or a late re-delivery changes the row once; the job's claim keeps
-one document per request. A request whose job was lost too many times is marked failed
-with its error, so that a document that kills its worker every time does not loop forever:
-the client reads why and may « Réessayer ».
+Run by ``manage.py attestation_requests_recover``; each request is taken with a conditional
+UPDATE on the « stale » rule, so racing a retry or a late job changes it once
+(docs/attestations.md).
 """
 
 from __future__ import annotations
@@ -28,9 +14,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from documents.models import AttestationEvent, AttestationRequest
+
 from .jobs import attestation_request_send
-from .models import AttestationEvent, AttestationRequest
-from .selectors import attestation_request_stale_before
+from .selectors import attestation_requests_stale_q
 
 Status = AttestationRequest.Status
 
@@ -47,11 +34,7 @@ class Recovered:
 
 
 def _lost() -> Q:
-    return Q(
-        status__in=[Status.PENDING, Status.GENERATING],
-        updated_at__lt=attestation_request_stale_before(),
-        document__isnull=True,
-    )
+    return attestation_requests_stale_q() & Q(document__isnull=True)
 
 
 def attestation_requests_recover(*, limit: int = 500) -> Recovered:

@@ -1,0 +1,6 @@
+"""The attestation request workflow, from the client's « Envoyer la demande » to the document.
+
+Read in this order: ``submit`` (checks, record, send the job; retry), ``values`` (what the
+client typed), ``jobs`` (Celery, or threads of the web process), ``process`` (the job's body),
+``recovery`` (lost jobs), ``validation`` (staff's « Valider » / « Refuser »), ``emails``.
+"""

@@ -1,0 +1,200 @@
+"""A client's « Envoyer la demande », and « Réessayer »: every check again, then the request
+row, its audit event, the validation task when one applies, and the job sent on commit.
+
+The request's life and why each step is a conditional UPDATE: docs/attestations.md.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from contracts.models import Beneficiary, Contract
+from contracts.selectors import beneficiaries_current, contracts_for_user
+from documents.models import (
+    AttestationEvent,
+    AttestationRequest,
+    DocumentTemplate,
+    ProductAttestationModel,
+)
+
+from .jobs import attestation_request_send
+from .selectors import (
+    attestation_models_for,
+    attestation_request_availability,
+    attestation_request_can_retry,
+    attestation_requests_stale_q,
+)
+from .validation import attestation_validation_open
+from .values import RequestRefused, attestation_values_clean
+
+Status = AttestationRequest.Status
+Kind = AttestationEvent.Kind
+
+# -- checks shared by submit and retry --------------------------------------------------------
+
+
+def _availability_check(contract: Contract):
+    availability = attestation_request_availability(contract=contract)
+    if not availability.has_models:
+        raise RequestRefused(gettext("Aucune attestation ne peut être demandée pour ce contrat."))
+    if not availability.can_request:
+        raise RequestRefused(availability.reason)
+    return availability
+
+
+def _beneficiary_check(contract: Contract, beneficiary: Beneficiary | None) -> None:
+    if beneficiary is None:
+        return
+    current = beneficiaries_current(Beneficiary.objects.filter(contract=contract))
+    if beneficiary.contract_id != contract.pk or not current.filter(pk=beneficiary.pk).exists():
+        raise RequestRefused(
+            gettext("Ce bénéficiaire n'est pas couvert par ce contrat à ce jour."),
+            field="beneficiary",
+        )
+
+
+def _model_check(
+    contract: Contract, beneficiary: Beneficiary | None, template_id: int | None
+) -> ProductAttestationModel:
+    """The product's link to this template, if the client may pick it (the selector's rule)."""
+    for link in attestation_models_for(
+        contract=contract, beneficiary_chosen=beneficiary is not None
+    ):
+        if link.template_id == template_id:
+            return link
+    if beneficiary is None:
+        message = gettext("Ce modèle d'attestation n'est pas proposé pour ce contrat.")
+    else:
+        message = gettext("Ce modèle d'attestation n'est pas proposé pour ce bénéficiaire.")
+    raise RequestRefused(message, field="product_model")
+
+
+def _rate_limit_check(user) -> None:
+    """At most ATTESTATION_REQUESTS_PER_HOUR requests and retries per account per hour.
+
+    Call inside the transaction that records the request: the account's row is locked so
+    that two requests sent at once are counted one after the other (on SQLite the IMMEDIATE
+    transaction serialises them anyway).
+    """
+    limit = settings.ATTESTATION_REQUESTS_PER_HOUR
+    get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
+    since = timezone.now() - datetime.timedelta(hours=1)
+    sent = list(
+        AttestationEvent.objects.filter(
+            actor=user, kind__in=[Kind.SUBMITTED, Kind.RETRIED], at__gte=since
+        )
+        .order_by("at")
+        .values_list("at", flat=True)
+    )
+    if len(sent) < limit:
+        return
+    free_at = timezone.localtime(sent[len(sent) - limit] + datetime.timedelta(hours=1))
+    raise RequestRefused(
+        gettext(
+            "Vous avez atteint la limite de %(limit)s demandes d'attestation par heure. "
+            "Vous pourrez en envoyer une nouvelle à partir de %(time)s."
+        )
+        % {"limit": limit, "time": f"{free_at:%H:%M}"}
+    )
+
+
+# -- submit -----------------------------------------------------------------------------------
+
+
+def attestation_request_submit(
+    *,
+    user,
+    contract: Contract,
+    beneficiary: Beneficiary | None,
+    product_model: ProductAttestationModel | None,
+    values: dict[str, str],
+) -> AttestationRequest:
+    """Records a client's request and sends its generation job once the transaction commits.
+
+    Everything is checked again here, whatever the form did: the account reaches the
+    contract; the contract may be asked for an attestation now (eligible, or validation
+    applies); the model is offered on the contract's product for this kind of request; the
+    beneficiary is one of this contract's current ones; the values fit the model's fields;
+    the account is under its hourly limit. Raises RequestRefused with a French message.
+    When validation applies, staff's task is opened in the same transaction.
+    """
+    if not contracts_for_user(user).filter(pk=contract.pk).exists():
+        raise RequestRefused(gettext("Ce contrat n'est pas accessible depuis votre compte."))
+    if product_model is None:
+        raise RequestRefused(gettext("Choisissez une attestation."), field="product_model")
+    availability = _availability_check(contract)
+    _beneficiary_check(contract, beneficiary)
+    link = _model_check(contract, beneficiary, product_model.template_id)
+    if link.pk != product_model.pk:
+        raise RequestRefused(
+            gettext("Ce modèle d'attestation n'est pas proposé pour ce contrat."),
+            field="product_model",
+        )
+    cleaned = attestation_values_clean(template=link.template, values=values)
+
+    with transaction.atomic():
+        _rate_limit_check(user)
+        request = AttestationRequest.objects.create(
+            user=user,
+            contract=contract,
+            beneficiary=beneficiary,
+            template=link.template,
+            title=link.display_title[:250],
+            beneficiary_label=(beneficiary.libelle if beneficiary else "")[:250],
+            values=cleaned,
+            needs_validation=availability.needs_validation,
+        )
+        AttestationEvent.objects.create(
+            request=request,
+            kind=Kind.SUBMITTED,
+            actor=user,
+            at=request.created_at,
+            detail=" – ".join(p for p in (request.title, request.beneficiary_label) if p),
+        )
+        if availability.needs_validation:
+            attestation_validation_open(request=request)  # staff's task, in this transaction
+        attestation_request_send(request.pk)
+    return request
+
+
+# -- retry ------------------------------------------------------------------------------------
+
+
+def attestation_request_retry(*, request: AttestationRequest, user) -> None:
+    """Send a failed (or lost, see ``attestation_request_can_retry``) request again.
+
+    The contract, the beneficiary and the model are checked again, as on the first day: a
+    retry the next week on a terminated contract is refused. Counts in the hourly limit.
+    """
+    if not attestation_request_can_retry(request):
+        raise RequestRefused(gettext("Cette demande n'est pas en échec : rien à réessayer."))
+    contract = request.contract
+    _availability_check(contract)
+    _beneficiary_check(contract, request.beneficiary)
+    if request.template_id is None or (
+        request.template.entity == DocumentTemplate.Entity.BENEFICIAIRE
+        and request.beneficiary is None
+    ):
+        raise RequestRefused(
+            gettext("Ce modèle d'attestation n'est plus proposé : faites une nouvelle demande.")
+        )
+    _model_check(contract, request.beneficiary, request.template_id)
+    retryable = Q(status=Status.FAILED) | attestation_requests_stale_q()
+    with transaction.atomic():
+        _rate_limit_check(user)
+        now = timezone.now()
+        sent = AttestationRequest.objects.filter(retryable, pk=request.pk).update(
+            status=Status.PENDING, error="", updated_at=now
+        )
+        if not sent:
+            raise RequestRefused(gettext("Cette demande est déjà en cours de traitement."))
+        AttestationEvent.objects.create(request=request, kind=Kind.RETRIED, actor=user, at=now)
+        attestation_request_send(request.pk)
+    request.refresh_from_db()

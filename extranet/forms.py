@@ -1,15 +1,19 @@
+import logging
 from dataclasses import dataclass
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
+from contracts.mail import email_message, recipient_language
 from contracts.models import Beneficiary
 from contracts.selectors import beneficiaries_current, clients_for_user
 from documents.attestations.selectors import attestation_models_for
 from documents.attestations.values import MAX_VALUE_LENGTH
 from documents.models import TemplateField
 from products.models import BeneficiaryKind
+
+logger = logging.getLogger(__name__)
 
 
 class EmailLoginForm(AuthenticationForm):
@@ -72,6 +76,21 @@ class ClientPasswordResetForm(PasswordResetForm):
     def get_users(self, email):
         users = super().get_users(email)
         return (user for user in users if clients_for_user(user).exists())
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        """The « password_reset » e-mail, in the cabinet's name like every other; its link is
+        built from ``SITE_URL``, never from the Host header an attacker could set."""
+        user = context["user"]
+        try:
+            email_message(
+                name="password_reset",
+                context=context,
+                to=user.email,
+                language=recipient_language(user),
+            ).send()
+        except Exception:
+            # As Django does: the answer page must not tell which addresses exist.
+            logger.exception("Échec de l'envoi de l'e-mail de réinitialisation à %s", user.pk)
 
 
 # --- Attestation request -------------------------------------------------------------------------

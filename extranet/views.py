@@ -1,7 +1,6 @@
 """The client portal's pages. Thin: an access helper, one selector, a template."""
 
 from axes.utils import reset as axes_reset
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
@@ -17,7 +16,6 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from contracts.models import Beneficiary, Guarantee
 from contracts.selectors import (
     beneficiaries_current,
-    cabinet_get,
     contract_annotate_beneficiary_count,
     contracts_for_user,
 )
@@ -79,19 +77,8 @@ class LogoutView(auth_views.LogoutView):
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = ClientPasswordResetForm
     template_name = "extranet/password_reset_form.html"
-    subject_template_name = "extranet/emails/password_reset_subject.txt"
-    email_template_name = "extranet/emails/password_reset_email.txt"
     success_url = reverse_lazy("extranet:password_reset_done")
     title = gettext_lazy("Mot de passe oublié")
-
-    def form_valid(self, form):
-        # The link is built from SITE_URL, not from the request's Host header, which an
-        # attacker could set to send the victim a link to their own site.
-        self.extra_email_context = {
-            "site_url": settings.SITE_URL.rstrip("/"),
-            "cabinet": cabinet_get().nom,
-        }
-        return super().form_valid(form)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

@@ -40,7 +40,7 @@ from documents.validation import (
 from tasks.registry import register_task_detail
 from tasks.selectors import task_for_staff_user
 
-from .admin_contracts import ReadOnlySummaryInline
+from .admin_base import ReadOnlyAdminMixin, ReadOnlySummaryInline
 from .sites import site
 
 CONTENT_TYPES = {
@@ -208,7 +208,7 @@ def document_file_view(request, pk: int):
 # -- « Demandes d'attestation » and the audit trail --------------------------------------------
 
 
-class AttestationEventInline(admin.TabularInline):
+class AttestationEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     """The request's audit trail: every step, who and when; kept after the document goes."""
 
     model = AttestationEvent
@@ -222,18 +222,9 @@ class AttestationEventInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(AttestationRequest, site=site)
-class AttestationRequestAdmin(admin.ModelAdmin):
+class AttestationRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every request, read only: requests are made on the extranet and decided from tasks."""
 
     list_display = (
@@ -295,12 +286,6 @@ class AttestationRequestAdmin(admin.ModelAdmin):
 
     actions = ["retry_generation"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
     @admin.action(description=_("Relancer la génération des demandes en échec"))
     def retry_generation(self, request, queryset):
         for attestation_request in queryset.select_related("contract", "template", "beneficiary"):
@@ -314,9 +299,6 @@ class AttestationRequestAdmin(admin.ModelAdmin):
                 self.message_user(
                     request, gettext("%s : génération relancée.") % attestation_request
                 )
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("client"), ordering="contract__client__nom")
     def client(self, obj):

@@ -14,7 +14,7 @@ The rules (who decides, what a decision does, who may open a document) live in
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -37,16 +37,12 @@ from documents.validation import (
     attestation_request_refuse,
     document_for_staff_user,
 )
+from modulr.downloads import download_name, file_extension, private_file_response
 from tasks.registry import register_task_detail
 from tasks.selectors import task_for_staff_user
 
 from .admin_base import ReadOnlyAdminMixin, ReadOnlySummaryInline
 from .sites import site
-
-CONTENT_TYPES = {
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
 
 
 class RefusalForm(forms.Form):
@@ -174,14 +170,6 @@ def attestation_refuse_view(request, pk: int):
     )
 
 
-def _download_name(document, extension: str) -> str:
-    base = document.title.strip() or gettext("Document")
-    if document.numero and document.numero not in base:
-        base = f"{base} {document.numero}"
-    base = "".join(c for c in base if c.isprintable() and c not in '\\/:*?"<>|').strip(" .")
-    return f"{' '.join(base.split())[:120] or 'document'}.{extension}"
-
-
 @require_safe
 def document_file_view(request, pk: int):
     """A document's file for staff, shown in the browser: the PDF, or ``?format=word``."""
@@ -193,16 +181,9 @@ def document_file_view(request, pk: int):
         handle = stored.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    extension = stored.name.rsplit(".", 1)[-1].lower()
-    response = FileResponse(
-        handle,
-        as_attachment=False,
-        filename=_download_name(document, extension),
-        content_type=CONTENT_TYPES.get(extension, "application/octet-stream"),
-    )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    extension = file_extension(stored.name)
+    name = download_name(document.title, document.numero, extension, fallback=gettext("Document"))
+    return private_file_response(handle, filename=name, inline=True)
 
 
 # -- « Demandes d'attestation » and the audit trail --------------------------------------------

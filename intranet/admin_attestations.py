@@ -38,6 +38,7 @@ from documents.validation import (
     document_for_staff_user,
 )
 from modulr.downloads import download_name, file_extension, private_file_response
+from modulr.formatting import user_display_name
 from tasks.registry import register_task_detail
 from tasks.selectors import task_for_staff_user
 
@@ -59,9 +60,7 @@ def _when(value) -> str:
 
 
 def _who(user) -> str:
-    if user is None:
-        return gettext("le système")
-    return user.get_full_name() or user.email or user.get_username()
+    return user_display_name(user) if user is not None else gettext("le système")
 
 
 # -- the block on the task page ---------------------------------------------------------------

@@ -27,3 +27,9 @@ def format_amount(value: Decimal | int | float | None, *, currency: bool = True)
         units = units[:-3]
     text = f"{sign}{NNBSP.join(groups)},{cents}"
     return f"{text}{NBSP}€" if currency else text
+
+
+def user_display_name(user) -> str:
+    """How a person is named on a page or in an e-mail: « Alice Martin », else the e-mail
+    address, else the username (an account with neither name nor address)."""
+    return user.get_full_name() or user.email or user.get_username()

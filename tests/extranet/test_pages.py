@@ -5,7 +5,6 @@ import re
 from decimal import Decimal
 from html import unescape
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -22,12 +21,6 @@ def text(response) -> str:
     """The page's visible text, tags dropped, ASCII spaces collapsed (no-break spaces kept)."""
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", response.content.decode(), flags=re.S)
     return re.sub(r"[ \t\r\n]+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
-
-
-@pytest.fixture
-def as_a(client, client_a_user):
-    client.force_login(client_a_user)
-    return client
 
 
 # --- « Mes contrats » ----------------------------------------------------------------------

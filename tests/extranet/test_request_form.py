@@ -15,12 +15,6 @@ from tests.extranet.test_pages import text
 
 
 @pytest.fixture
-def as_a(client, client_a_user):
-    client.force_login(client_a_user)
-    return client
-
-
-@pytest.fixture
 def offer(client_a):
     return fleet_offer_make(client_a, green_card=True)
 

@@ -17,12 +17,6 @@ Status = AttestationRequest.Status
 
 
 @pytest.fixture
-def as_a(client, client_a_user):
-    client.force_login(client_a_user)
-    return client
-
-
-@pytest.fixture
 def offer(client_a):
     return fleet_offer_make(client_a)
 

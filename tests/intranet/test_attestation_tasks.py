@@ -58,12 +58,6 @@ def held(fleet, template, validation, client_a_user, django_capture_on_commit_ca
         )
 
 
-@pytest.fixture
-def as_bob(client, other_staff):
-    client.force_login(other_staff)
-    return client
-
-
 def task_page(http, request):
     return http.get(url("tasks_inbox_task", request.task_id))
 
@@ -202,12 +196,12 @@ def test_refuser_destroys_the_attestation_and_keeps_the_reason(
 
 
 def test_the_second_click_is_told_who_decided(
-    client, held, other_staff, staff_user, django_capture_on_commit_callbacks
+    client, held, other_staff, superuser, django_capture_on_commit_callbacks
 ):
     client.force_login(other_staff)
     with django_capture_on_commit_callbacks(execute=True):
         refuse(client, held, reason="Non")
-    client.force_login(staff_user)
+    client.force_login(superuser)
 
     response = approve(client, held)
 
@@ -276,9 +270,10 @@ def test_requests_list_filters_and_searches_within_a_query_budget(
     client.force_login(staff_user)
     changelist = url("documents_attestationrequest_changelist")
 
-    # session, user, the count, the page's rows with contract, client, account and decider,
-    # the date hierarchy (2: first/last date, the days), the cabinet.
-    with django_assert_max_num_queries(7):
+    # session, user, the user's and their groups' permissions, the count, the page's rows
+    # with contract, client, account and decider, the date hierarchy (2: first/last date,
+    # the days), the cabinet.
+    with django_assert_max_num_queries(9):
         response = client.get(changelist)
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == 31
@@ -322,9 +317,9 @@ def test_contract_page_lists_its_requests_with_their_history(
         )
     client.force_login(staff_user)
 
-    # The contract page's 13 (see test_admin_query_budget), plus the requests with their
+    # The contract page's 13 + 2 (see test_admin_query_budget), plus the requests with their
     # accounts, and their histories with their actors in one query, however many there are.
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(15 + 2):
         response = client.get(url("contracts_contract_change", contract.pk))
 
     assert response.status_code == 200

@@ -190,13 +190,13 @@ def test_an_extranet_validation_cannot_just_be_marked_done(client_a, carol):
     assert task_decide(task=task, user=carol, outcome=Task.Status.REFUSED)
 
 
-def test_the_loser_sees_the_decision_taken(client_a, staff_user, carol):
+def test_the_loser_sees_the_decision_taken(client_a, superuser, carol):
     task = factories.TaskFactory(client=client_a, recipient_users=[carol])
     stale = Task.objects.get(pk=task.pk)
-    task_decide(task=task, user=staff_user, outcome=Task.Status.DONE)
+    task_decide(task=task, user=superuser, outcome=Task.Status.DONE)
 
     assert task_cancel(task=stale) is False
-    assert (stale.status, stale.decided_by) == (Task.Status.DONE, staff_user)
+    assert (stale.status, stale.decided_by) == (Task.Status.DONE, superuser)
 
 
 @pytest.mark.postgresql

@@ -11,7 +11,7 @@ from documents.models import AttestationRequest, Document, ProductAttestationMod
 from tests import factories
 from tests.documents.request_helpers import fleet_offer_make, unpaid_contract_make
 from tests.extranet.conftest import make_document
-from tests.extranet.test_pages import text
+from tests.helpers import page_text
 
 
 @pytest.fixture
@@ -87,7 +87,7 @@ def test_unpaid_contract_shows_the_button_disabled_with_the_reason(as_a, client_
 
 
 def test_no_model_on_the_product_no_button(as_a, contract_a):
-    assert "Demander une attestation" not in text(as_a.get(documents_url(contract_a)))
+    assert "Demander une attestation" not in page_text(as_a.get(documents_url(contract_a)))
 
 
 def test_with_validation_the_button_works_on_an_unpaid_contract(as_a, client_a, offer):
@@ -106,7 +106,7 @@ def test_documents_tab_query_budget_with_models(as_a, offer, django_assert_max_n
     # templates, 9 the quittance covering today (eligibility), 10 cabinet name.
     with django_assert_max_num_queries(10):
         response = as_a.get(documents_url(offer.contract))
-    assert text(response).count("Attestation n° ") == 30
+    assert page_text(response).count("Attestation n° ") == 30
 
 
 # -- the form ---------------------------------------------------------------------------------
@@ -205,7 +205,7 @@ def test_send_generates_and_the_document_is_on_the_documents_tab(
 
     document = Document.objects.get()
     tab = as_a.get(documents_url(offer.contract))
-    assert document.title in text(tab)
+    assert document.title in page_text(tab)
     download = reverse("extranet:document_download", args=[document.pk])
     assert page(tab).xpath(f"//a[@href='{download}']")
     assert as_a.get(download).status_code == 200
@@ -287,7 +287,8 @@ def test_unpaid_contract_form_says_why_and_records_nothing(as_a, client_a, offer
     contract = unpaid_contract_make(client_a, offer.contract.product)
     response = as_a.post(form_url(contract), {"action": "send", "beneficiaire": ""})
     assert response.status_code == 200
-    assert "La quittance couvrant la date du jour n'est pas entièrement réglée." in text(response)
+    shown = page_text(response)
+    assert "La quittance couvrant la date du jour n'est pas entièrement réglée." in shown
     assert not page(response).xpath("//*[@id='attestation-form']")
     assert not AttestationRequest.objects.exists()
 
@@ -297,7 +298,8 @@ def test_the_hourly_limit_message_is_shown(as_a, offer, settings):
     as_a.post(form_url(offer.contract), post_data(offer))
     response = as_a.post(form_url(offer.contract), post_data(offer))
     assert response.status_code == 200
-    assert "Vous avez atteint la limite de 1 demandes d'attestation par heure." in text(response)
+    shown = page_text(response)
+    assert "Vous avez atteint la limite de 1 demandes d'attestation par heure." in shown
     assert AttestationRequest.objects.count() == 1
 
 

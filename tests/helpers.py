@@ -1,4 +1,4 @@
-"""Helpers every test module may use: a page's text as a reader sees it, and threads
+"""Helpers every test module may use: a page's text and tree as a reader sees them, threads
 released at the same instant (for races, run on PostgreSQL).
 
 Logged-in clients are fixtures of ``tests/conftest.py`` (``as_staff``, ``as_bob``,
@@ -9,7 +9,13 @@ import re
 import threading
 from html import unescape
 
+import lxml.html
 from django.db import connection
+
+
+def page_tree(response):
+    """The page as an lxml tree, for XPath on what a reader sees (a form, a link)."""
+    return lxml.html.fromstring(response.content.decode())
 
 
 def page_text(response) -> str:

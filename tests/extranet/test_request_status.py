@@ -2,7 +2,6 @@
 
 import datetime
 
-import lxml.html
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +10,7 @@ from documents.models import AttestationRequest, Document
 from tests import factories
 from tests.documents.request_helpers import fleet_offer_make, request_make
 from tests.extranet.conftest import make_document
-from tests.helpers import page_text
+from tests.helpers import page_text, page_tree
 
 Status = AttestationRequest.Status
 
@@ -27,10 +26,6 @@ def status_url(request) -> str:
 
 def retry_url(request) -> str:
     return reverse("extranet:attestation_request_retry", args=[request.pk])
-
-
-def page(response):
-    return lxml.html.fromstring(response.content.decode())
 
 
 def polls(tree) -> bool:
@@ -50,7 +45,7 @@ def ready_request(offer, user, numero="ATT-2026-000042", **kwargs) -> Attestatio
 def test_pending_says_it_is_being_generated_and_updates_itself(as_a, offer, client_a_user):
     request = request_make(offer, client_a_user)
     response = as_a.get(status_url(request))
-    tree = page(response)
+    tree = page_tree(response)
     assert "Votre attestation est en cours de génération" in page_text(response)
     assert polls(tree)
     # Without JavaScript the page reloads itself.
@@ -74,7 +69,7 @@ def test_the_polled_part_alone_for_htmx(as_a, offer, client_a_user):
 def test_ready_shows_the_download_link_and_stops_polling(as_a, offer, client_a_user):
     request = ready_request(offer, client_a_user)
     response = as_a.get(status_url(request), headers={"HX-Request": "true"})
-    tree = page(response)
+    tree = page_tree(response)
     assert not polls(tree)
     download = reverse("extranet:document_download", args=[request.document.pk])
     (link,) = tree.xpath(f"//a[@href='{download}']")
@@ -89,7 +84,7 @@ def test_awaiting_validation_says_it_went_to_the_cabinet(as_a, offer, client_a_u
                            needs_validation=True, document=document)  # fmt: skip
     response = as_a.get(status_url(request))
     assert "Votre demande a été transmise au cabinet pour traitement" in page_text(response)
-    assert not polls(page(response))
+    assert not polls(page_tree(response))
     assert reverse("extranet:document_download", args=[document.pk]) not in page_text(response)
     assert "Télécharger" not in page_text(response)
 
@@ -100,7 +95,7 @@ def test_refused_shows_the_reason(as_a, offer, client_a_user):
     response = as_a.get(status_url(request))
     assert "Votre demande a été refusée." in page_text(response)
     assert "Motif : Le véhicule est vendu." in page_text(response)
-    assert not page(response).xpath(f"//form[@action='{retry_url(request)}']")
+    assert not page_tree(response).xpath(f"//form[@action='{retry_url(request)}']")
 
 
 def test_failed_shows_the_clients_message_not_the_technical_one_and_offers_retry(
@@ -116,9 +111,9 @@ def test_failed_shows_the_clients_message_not_the_technical_one_and_offers_retry
     assert "La génération de votre attestation a échoué." in shown
     assert "La conversion de votre attestation en PDF a échoué." in shown
     assert "soffice" not in shown and "Détail technique" not in shown
-    (form,) = page(response).xpath(f"//form[@action='{retry_url(request)}']")
+    (form,) = page_tree(response).xpath(f"//form[@action='{retry_url(request)}']")
     assert form.xpath(".//button")[0].text_content() == "Réessayer"
-    assert not polls(page(response))
+    assert not polls(page_tree(response))
 
 
 def test_a_request_whose_job_was_lost_can_be_retried(as_a, offer, client_a_user, settings):
@@ -128,9 +123,9 @@ def test_a_request_whose_job_was_lost_can_be_retried(as_a, offer, client_a_user,
     )
     AttestationRequest.objects.filter(pk=request.pk).update(updated_at=stale)
     response = as_a.get(status_url(request))
-    assert not polls(page(response))
+    assert not polls(page_tree(response))
     assert "Elle n'a pas abouti dans le temps prévu." in page_text(response)
-    assert page(response).xpath(f"//form[@action='{retry_url(request)}']")
+    assert page_tree(response).xpath(f"//form[@action='{retry_url(request)}']")
 
 
 def test_retry_sends_it_again_and_it_becomes_ready(
@@ -171,7 +166,7 @@ def test_my_requests_lists_state_and_link(as_a, client, offer, client_a, client_
     request_make(offer, colleague, title="Demande de Paul")
 
     response = as_a.get(reverse("extranet:attestation_requests"))
-    tree = page(response)
+    tree = page_tree(response)
     rows = tree.xpath("//tbody/tr")
     assert [r.xpath("./td")[0].xpath("./a")[0].text_content() for r in rows] == [
         "Carte verte",
@@ -202,7 +197,7 @@ def test_my_requests_query_budget_with_200_requests(
     # requests with their contract and document, 6 cabinet name.
     with django_assert_max_num_queries(6):
         response = as_a.get(reverse("extranet:attestation_requests"))
-    assert len(page(response).xpath("//tbody/tr")) == 50
+    assert len(page_tree(response).xpath("//tbody/tr")) == 50
     assert "Page 1 sur 4" in page_text(response)
 
 

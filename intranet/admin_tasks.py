@@ -1,4 +1,4 @@
-"""« Modèles de tâches » and the tasks' history in the intranet (issue 5).
+"""« Modèles de tâches » and the tasks' history in the intranet.
 
 The rules (which template applies, who may decide, what a template needs) live in
 ``tasks``; these screens validate input and call them. The staff inbox « Mes tâches »

@@ -9,8 +9,7 @@ from contracts.mail import email_message, recipient_language
 from contracts.models import Beneficiary
 from contracts.selectors import beneficiaries_current, clients_for_user
 from documents.attestations.selectors import attestation_models_for
-from documents.attestations.values import MAX_VALUE_LENGTH
-from documents.models import TemplateField
+from documents.forms import template_field_form_field
 from products.models import BeneficiaryKind
 
 logger = logging.getLogger(__name__)
@@ -151,29 +150,6 @@ def request_choices(contract, data) -> RequestChoices:
     )
 
 
-def _value_field(template_field) -> forms.Field:
-    """One input per unknown tag, as « Configurer le modèle » set it. Only the shape is checked
-    here; ``attestation_values_clean`` is the rule (types, required, lengths)."""
-    Type = TemplateField.Type
-    attrs = {"maxlength": MAX_VALUE_LENGTH}
-    if template_field.required:
-        attrs["required"] = True
-    label = template_field.label or template_field.name
-    if not template_field.required:
-        label = _("%(label)s (facultatif)") % {"label": label}
-    common = {"label": label, "help_text": template_field.help_text, "required": False}
-    if template_field.type == Type.CHOICE:
-        choices = [("", "—")] + [(c, c) for c in template_field.choice_list]
-        return forms.ChoiceField(choices=choices, **common)
-    if template_field.type == Type.TEXTAREA:
-        return forms.CharField(widget=forms.Textarea(attrs={**attrs, "rows": 4}), **common)
-    if template_field.type == Type.DATE:
-        attrs.update(placeholder=_("jj/mm/aaaa"), inputmode="numeric", autocomplete="off")
-    elif template_field.type == Type.NUMBER:
-        attrs.update(inputmode="decimal", autocomplete="off")
-    return forms.CharField(widget=forms.TextInput(attrs=attrs), **common)
-
-
 class AttestationRequestForm(forms.Form):
     """« Demander une attestation »: the beneficiary (or the contract in general), the model
     (only when there is a choice), then the model's fields."""
@@ -208,7 +184,9 @@ class AttestationRequestForm(forms.Form):
             )
         if choices.product_model is not None:
             for template_field in choices.product_model.template.fields.all():
-                self.fields[FIELD_PREFIX + template_field.name] = _value_field(template_field)
+                self.fields[FIELD_PREFIX + template_field.name] = template_field_form_field(
+                    template_field, check_required=False
+                )
 
     @property
     def choice_fields(self):

@@ -4,11 +4,10 @@ from axes.utils import reset as axes_reset
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.cache import patch_vary_headers
-from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -35,6 +34,7 @@ from documents.attestations.submit import (
 from documents.models import AttestationRequest
 from documents.selectors import documents_shared_for_contract
 from documents.services import field_initial
+from modulr.downloads import download_name, file_extension, private_file_response
 
 from .access import (
     attestation_request_for_client_user,
@@ -283,18 +283,9 @@ def attestation_requests(request):
 
 
 def download_filename(document) -> str:
-    """« Attestation ATT-2026-000001.pdf »: the title, the number, the stored extension.
-
-    Nothing of the storage path leaks; characters no file system accepts are dropped.
-    """
-    stored = document.main_file.name
-    extension = stored.rsplit(".", 1)[-1].lower() if "." in stored.rsplit("/", 1)[-1] else ""
-    base = document.title.strip() or _("Document")
-    if document.numero and document.numero not in base:
-        base = f"{base} {document.numero}"
-    base = "".join(c for c in base if c.isprintable() and c not in '\\/:*?"<>|').strip(" .")
-    base = " ".join(base.split())[:120] or get_valid_filename(_("Document"))
-    return f"{base}.{extension}" if extension else base
+    """« Attestation ATT-2026-000001.pdf »: the title, the number, the stored extension."""
+    extension = file_extension(document.main_file.name)
+    return download_name(document.title, document.numero, extension, fallback=_("Document"))
 
 
 @require_safe
@@ -306,7 +297,4 @@ def document_download(request, pk):
         handle = document.main_file.open("rb")
     except (FileNotFoundError, ValueError):  # ValueError: no file at all
         return render(request, "extranet/document_missing.html", status=404)
-    response = FileResponse(handle, as_attachment=True, filename=download_filename(document))
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_file_response(handle, filename=download_filename(document))

@@ -14,7 +14,7 @@ The rules (who decides, what a decision does, who may open a document) live in
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -37,16 +37,13 @@ from documents.attestations.validation import (
     attestation_request_refuse,
 )
 from documents.models import AttestationEvent, AttestationRequest
+from modulr.downloads import download_name, file_extension, private_file_response
+from modulr.formatting import user_display_name
 from tasks.selectors import task_decision_taken_message
 
 from .access import document_for_staff_user, task_for_staff_user
-from .admin_contracts import ReadOnlySummaryInline
+from .admin_base import ReadOnlyAdminMixin, ReadOnlySummaryInline
 from .sites import site
-
-CONTENT_TYPES = {
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
 
 
 class RefusalForm(forms.Form):
@@ -63,9 +60,7 @@ def _when(value) -> str:
 
 
 def _who(user) -> str:
-    if user is None:
-        return gettext("le système")
-    return user.get_full_name() or user.email or user.get_username()
+    return user_display_name(user) if user is not None else gettext("le système")
 
 
 # -- the block on the task page ---------------------------------------------------------------
@@ -173,14 +168,6 @@ def attestation_refuse_view(request, pk: int):
     )
 
 
-def _download_name(document, extension: str) -> str:
-    base = document.title.strip() or gettext("Document")
-    if document.numero and document.numero not in base:
-        base = f"{base} {document.numero}"
-    base = "".join(c for c in base if c.isprintable() and c not in '\\/:*?"<>|').strip(" .")
-    return f"{' '.join(base.split())[:120] or 'document'}.{extension}"
-
-
 @require_safe
 def document_file_view(request, pk: int):
     """A document's file for staff, shown in the browser: the PDF, or ``?format=word``."""
@@ -192,22 +179,15 @@ def document_file_view(request, pk: int):
         handle = stored.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    extension = stored.name.rsplit(".", 1)[-1].lower()
-    response = FileResponse(
-        handle,
-        as_attachment=False,
-        filename=_download_name(document, extension),
-        content_type=CONTENT_TYPES.get(extension, "application/octet-stream"),
-    )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    extension = file_extension(stored.name)
+    name = download_name(document.title, document.numero, extension, fallback=gettext("Document"))
+    return private_file_response(handle, filename=name, inline=True)
 
 
 # -- « Demandes d'attestation » and the audit trail --------------------------------------------
 
 
-class AttestationEventInline(admin.TabularInline):
+class AttestationEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     """The request's audit trail: every step, who and when; kept after the document goes."""
 
     model = AttestationEvent
@@ -221,18 +201,9 @@ class AttestationEventInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(AttestationRequest, site=site)
-class AttestationRequestAdmin(admin.ModelAdmin):
+class AttestationRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every request, read only: requests are made on the extranet and decided from tasks."""
 
     list_display = (
@@ -294,12 +265,6 @@ class AttestationRequestAdmin(admin.ModelAdmin):
 
     actions = ["retry_generation"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
     @admin.action(description=_("Relancer la génération des demandes en échec"))
     def retry_generation(self, request, queryset):
         for attestation_request in queryset.select_related("contract", "template", "beneficiary"):
@@ -313,9 +278,6 @@ class AttestationRequestAdmin(admin.ModelAdmin):
                 self.message_user(
                     request, gettext("%s : génération relancée.") % attestation_request
                 )
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("client"), ordering="contract__client__nom")
     def client(self, obj):

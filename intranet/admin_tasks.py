@@ -1,4 +1,4 @@
-"""« Modèles de tâches » and the tasks' history in the intranet (issue 5).
+"""« Modèles de tâches » and the tasks' history in the intranet.
 
 The rules (which template applies, who may decide, what a template needs) live in
 ``tasks``; these screens validate input and call them. The staff inbox « Mes tâches »
@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from tasks.models import Task, TaskTemplate
 from tasks.selectors import task_template_errors
 
+from .admin_base import ReadOnlyAdminMixin
 from .sites import site
 
 
@@ -85,7 +86,7 @@ class TaskTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Task, site=site)
-class TaskAdmin(admin.ModelAdmin):
+class TaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The history of every task, read only: tasks are created by triggers and decided from
     « Mes tâches »."""
 
@@ -116,15 +117,6 @@ class TaskAdmin(admin.ModelAdmin):
         (_("Description"), {"fields": ("description",)}),
         (_("Décision"), {"fields": ("decided_by", "decided_at", "decision_note")}),
     )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("page de la tâche"))
     def inbox_link(self, obj):

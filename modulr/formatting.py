@@ -14,11 +14,6 @@ def format_date(value: datetime.date | None) -> str:
     return f"{value:%d/%m/%Y}"
 
 
-def user_display_name(user) -> str:
-    """How a user is named on screens and in messages: full name, else e-mail, else login."""
-    return user.get_full_name() or user.email or user.get_username()
-
-
 def format_amount(value: Decimal | int | float | None, *, currency: bool = True) -> str:
     """1 500 000,00 € ; '' for no amount."""
     if value is None:
@@ -32,3 +27,9 @@ def format_amount(value: Decimal | int | float | None, *, currency: bool = True)
         units = units[:-3]
     text = f"{sign}{NNBSP.join(groups)},{cents}"
     return f"{text}{NBSP}€" if currency else text
+
+
+def user_display_name(user) -> str:
+    """How a person is named on a page or in an e-mail: « Alice Martin », else the e-mail
+    address, else the username (an account with neither name nor address)."""
+    return user.get_full_name() or user.email or user.get_username()

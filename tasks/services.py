@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from modulr.formatting import format_date
+from modulr.formatting import format_date, user_display_name
 
 from .jobs import notify_task_recipients
 from .models import Task
@@ -154,7 +154,7 @@ def _email_subject(task: Task) -> str:
 
 
 def _email_body(task: Task, recipient, url: str) -> str:
-    name = recipient.get_full_name() or recipient.get_username()
+    name = user_display_name(recipient)
     lines = [
         gettext("Bonjour %(name)s,") % {"name": name},
         "",
@@ -167,7 +167,7 @@ def _email_body(task: Task, recipient, url: str) -> str:
     if task.contract is not None:
         lines.append(gettext("Contrat : %(contract)s") % {"contract": task.contract})
     if task.requested_by is not None:
-        who = task.requested_by.get_full_name() or task.requested_by.email
+        who = user_display_name(task.requested_by)
         lines.append(gettext("Demandée par : %(who)s") % {"who": who})
     lines.append(gettext("Échéance : %(date)s") % {"date": format_date(task.due_date)})
     if task.is_priority:

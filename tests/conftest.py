@@ -5,6 +5,7 @@ import os
 import pytest
 from django.db import connection
 
+from contracts.demo import demo_group_seed
 from tests import factories
 from tests.documents.generation_helpers import cabinet_make, fleet_contract_make
 
@@ -49,7 +50,19 @@ def _postgresql_only(request):
 
 @pytest.fixture
 def staff_user(db):
-    return factories.StaffFactory(username="alice", email="alice@cabinet.fr", first_name="Alice")
+    """Alice, a gestionnaire: staff, not superuser, with the « Gestionnaires » group's rights
+    as the demo cabinet defines them."""
+    alice = factories.StaffFactory(
+        username="alice", email="alice@cabinet.fr", first_name="Alice", is_superuser=False
+    )
+    alice.groups.add(demo_group_seed("Gestionnaires"))
+    return alice
+
+
+@pytest.fixture
+def superuser(db):
+    """Zoé, the cabinet's administrator: what only a superuser may do (staff accounts, groups)."""
+    return factories.StaffFactory(username="zoe", email="zoe@cabinet.fr", first_name="Zoé")
 
 
 @pytest.fixture
@@ -96,3 +109,34 @@ def client_b_user(client_b):
     user = factories.UserFactory(username="diane@leroy.fr", email="diane@leroy.fr")
     factories.ExtranetAccessFactory(user=user, client=client_b)
     return user
+
+
+# --- The cast, logged in -------------------------------------------------------------------
+
+
+@pytest.fixture
+def as_staff(client, staff_user):
+    """The test client, logged in as Alice (a gestionnaire)."""
+    client.force_login(staff_user)
+    return client
+
+
+@pytest.fixture
+def as_bob(client, other_staff):
+    """The test client, logged in as Bob (staff, recipient of the validation tasks)."""
+    client.force_login(other_staff)
+    return client
+
+
+@pytest.fixture
+def as_superuser(client, superuser):
+    """The test client, logged in as the cabinet's administrator."""
+    client.force_login(superuser)
+    return client
+
+
+@pytest.fixture
+def as_a(client, client_a_user):
+    """The test client, logged in on the extranet as client A's account."""
+    client.force_login(client_a_user)
+    return client

@@ -40,7 +40,14 @@ from .data import (
     demo_contracts,
 )
 
-__all__ = ["DEMO_LOGINS", "DEMO_PASSWORD", "DemoLogin", "demo_contracts", "seed_demo"]
+__all__ = [
+    "DEMO_LOGINS",
+    "DEMO_PASSWORD",
+    "DemoLogin",
+    "demo_contracts",
+    "demo_group_seed",
+    "seed_demo",
+]
 
 
 @transaction.atomic
@@ -48,7 +55,8 @@ def seed_demo(*, today: date | None = None) -> None:
     """Creates or brings up to date the demo cabinet; safe to run any number of times."""
     today = today or timezone.localdate()
     Cabinet.objects.update_or_create(pk=1, defaults=CABINET)
-    _seed_groups()
+    for name in GROUP_PERMISSIONS:
+        demo_group_seed(name)
     users = {login.username: _seed_user(login) for login in DEMO_LOGINS}
     products = {
         name: Product.objects.update_or_create(name=name, defaults={"beneficiary_kind": kind})[0]
@@ -70,20 +78,21 @@ def seed_demo(*, today: date | None = None) -> None:
         _seed_contract(spec, clients[spec.client], products[spec.product])
 
 
-def _seed_groups() -> None:
-    permissions = list(
-        Permission.objects.filter(
-            content_type__app_label__in=["auth", "products", "contracts", "documents", "tasks"]
-        ).select_related("content_type")
+def demo_group_seed(name: str) -> Group:
+    """The group ``name`` of ``GROUP_PERMISSIONS`` with exactly its permissions (the tests'
+    gestionnaire is built from it too)."""
+    include, exclude = GROUP_PERMISSIONS[name]
+    permissions = Permission.objects.filter(
+        content_type__app_label__in=["auth", "products", "contracts", "documents", "tasks"]
+    ).select_related("content_type")
+    group, _created = Group.objects.get_or_create(name=name)
+    group.permissions.set(
+        p
+        for p in permissions
+        if any(fnmatch(f"{p.content_type.app_label}.{p.codename}", pat) for pat in include)
+        and not any(fnmatch(f"{p.content_type.app_label}.{p.codename}", pat) for pat in exclude)
     )
-    for name, (include, exclude) in GROUP_PERMISSIONS.items():
-        group, _created = Group.objects.get_or_create(name=name)
-        group.permissions.set(
-            p
-            for p in permissions
-            if any(fnmatch(f"{p.content_type.app_label}.{p.codename}", pat) for pat in include)
-            and not any(fnmatch(f"{p.content_type.app_label}.{p.codename}", pat) for pat in exclude)
-        )
+    return group
 
 
 def _seed_user(login: DemoLogin):

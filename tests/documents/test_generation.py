@@ -2,10 +2,9 @@
 
 import datetime
 import re
-import threading
 
 import pytest
-from django.db import IntegrityError, connection
+from django.db import IntegrityError
 
 from documents.engine import ConversionError, TemplateInvalid
 from documents.models import AttestationCounter, Document, TemplateField
@@ -26,6 +25,7 @@ from tests.documents.generation_helpers import (
     stored_files,
     template_make,
 )
+from tests.helpers import run_at_once
 
 PRIVATE_PATH = re.compile(r"^documents/\d{4}/\d{2}/[A-Za-z0-9_-]{32}/[\w.-]+$")
 
@@ -48,25 +48,10 @@ def test_numbers_follow_each_other_within_a_year_and_restart_the_next():
 
 
 def _in_threads(count: int, work) -> list:
-    results, errors = [], []
-    barrier = threading.Barrier(count)
-
-    def run():
-        try:
-            barrier.wait()
-            results.extend(work())
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    """Every item of every thread's list; no thread may fail."""
+    results, errors = run_at_once(work, count)
     assert errors == []
-    return results
+    return [item for result in results for item in result]
 
 
 @pytest.mark.postgresql

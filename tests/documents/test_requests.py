@@ -1,10 +1,8 @@
 """Attestation requests: which models, availability, submit checks, the job, failures, retry."""
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from documents.attestations import process as request_services
@@ -41,6 +39,7 @@ from tests.documents.request_helpers import (
     request_make,
     unpaid_contract_make,
 )
+from tests.helpers import run_at_once
 
 Status = AttestationRequest.Status
 Kind = AttestationEvent.Kind
@@ -612,24 +611,9 @@ def test_retries_count_in_the_hourly_limit(offer, client_a_user, settings):
 
 
 def _in_threads(count: int, work) -> list:
-    results, errors = [], []
-    barrier = threading.Barrier(count)
-
-    def run():
-        try:
-            barrier.wait()
-            results.append(work())
-        except Exception as exc:  # noqa: BLE001 - reported by the caller
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results + errors
+    """What each thread returned, then what the others raised."""
+    results, errors = run_at_once(work, count)
+    return [result for result in results if result is not None] + errors
 
 
 @pytest.mark.postgresql

@@ -404,14 +404,14 @@ def test_a_refusal_rolled_back_leaves_the_attestation_whole(
 
 
 def test_a_task_is_decided_once_the_second_decider_is_told_by_whom(
-    held, other_staff, staff_user, _private_storage, django_capture_on_commit_callbacks
+    held, other_staff, superuser, _private_storage, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         assert attestation_request_approve(request=held, user=other_staff) is True
 
     second = AttestationRequest.objects.select_related("task").get(pk=held.pk)
     with django_capture_on_commit_callbacks(execute=True):
-        assert attestation_request_refuse(request=second, user=staff_user, reason="non") is False
+        assert attestation_request_refuse(request=second, user=superuser, reason="non") is False
 
     # The approval stands: nothing destroyed, nothing refused.
     held.refresh_from_db()

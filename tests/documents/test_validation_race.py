@@ -6,11 +6,8 @@ file and the PDF are there and the document is shared; refused, none of its file
 and its row is gone. Never a document shared and then deleted.
 """
 
-import threading
-
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
 
 from documents.attestations.validation import (
     attestation_request_approve,
@@ -25,46 +22,33 @@ from tests.documents.validation_helpers import (
     request_held,
     validation_template_make,
 )
+from tests.helpers import run_in_threads
 
 ROUNDS = 100
 
 
 def _decide_together(request_pk: int, approver_pk: int, refuser_pk: int) -> dict[str, bool]:
     """Runs « Valider » and « Refuser » in two threads released at the same instant."""
-    barrier = threading.Barrier(2)
-    results: dict[str, bool] = {}
-    errors: list[BaseException] = []
     User = get_user_model()
 
-    def run(name: str, decide, user_pk: int) -> None:
-        try:
+    def deciding(decide, user_pk: int):
+        def work(wait):
             # Each thread reads its own objects through its own connection.
             request = AttestationRequest.objects.select_related("task").get(pk=request_pk)
             user = User.objects.get(pk=user_pk)
-            barrier.wait(timeout=10)
-            results[name] = decide(request=request, user=user)
-        except BaseException as exc:  # noqa: BLE001 - reported by the caller's assertion
-            errors.append(exc)
-        finally:
-            connection.close()
+            wait()
+            return decide(request=request, user=user)
 
-    threads = [
-        threading.Thread(target=run, args=("approve", attestation_request_approve, approver_pk)),
-        threading.Thread(
-            target=run,
-            args=(
-                "refuse",
-                lambda **kw: attestation_request_refuse(**kw, reason="Refus concurrent"),
-                refuser_pk,
-            ),
+        return work
+
+    (approved, refused), errors = run_in_threads(
+        deciding(attestation_request_approve, approver_pk),
+        deciding(
+            lambda **kw: attestation_request_refuse(**kw, reason="Refus concurrent"), refuser_pk
         ),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    )
     assert errors == []
-    return results
+    return {"approve": approved, "refuse": refused}
 
 
 @pytest.mark.postgresql

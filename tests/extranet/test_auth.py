@@ -1,19 +1,14 @@
 """Login by e-mail, lockout after 5 failures, logout by POST, password reset by e-mail."""
 
 import re
-from html import unescape
 
 import pytest
 from django.urls import reverse
 
 from tests import factories
+from tests.helpers import page_text
 
 PASSWORD = "motdepasse-solide-42"  # tests.factories.UserFactory's
-
-
-def text(response) -> str:
-    """The page as a reader sees it (entities decoded: « n'a » rather than « n&#x27;a »)."""
-    return unescape(response.content.decode())
 
 
 def login(client, email, password, **extra):
@@ -35,7 +30,7 @@ def test_login_page_is_french_and_labelled(client, db):
 def test_client_logs_in_with_email_and_lands_on_contracts(client, client_a_user, contract_a):
     response = login(client, "charlie@dupont.fr", PASSWORD, follow=True)
     assert response.redirect_chain[-1][0] == reverse("extranet:home")
-    assert "FL-2026-0001" in text(response)
+    assert "FL-2026-0001" in page_text(response)
 
 
 def test_email_is_case_insensitive(client, client_a_user):
@@ -62,14 +57,14 @@ def test_login_follows_a_safe_next_only(client, client_a_user, contract_a):
 def test_wrong_password_says_so_in_french(client, client_a_user):
     response = login(client, "charlie@dupont.fr", "mauvais")
     assert response.status_code == 200
-    assert "Adresse e-mail ou mot de passe incorrect." in text(response)
+    assert "Adresse e-mail ou mot de passe incorrect." in page_text(response)
     assert "_auth_user_id" not in client.session
 
 
 def test_staff_account_cannot_log_into_the_extranet(client, staff_user):
     response = login(client, "alice@cabinet.fr", PASSWORD)
     assert response.status_code == 200
-    assert "compte du cabinet" in text(response)
+    assert "compte du cabinet" in page_text(response)
     assert "_auth_user_id" not in client.session
 
 
@@ -77,7 +72,7 @@ def test_account_without_access_cannot_log_in(client, db):
     factories.UserFactory(username="perdu@exemple.fr", email="perdu@exemple.fr")
     response = login(client, "perdu@exemple.fr", PASSWORD)
     assert response.status_code == 200
-    assert "n'a accès à aucun contrat" in text(response)
+    assert "n'a accès à aucun contrat" in page_text(response)
     assert "_auth_user_id" not in client.session
 
 
@@ -88,7 +83,7 @@ def test_five_failures_lock_the_account_even_with_the_right_password(client, cli
     assert fifth.status_code == 429
     response = login(client, "charlie@dupont.fr", PASSWORD)
     assert response.status_code == 429
-    html = text(response)
+    html = page_text(response)
     assert "Trop de tentatives de connexion" in html
     assert "Réessayez dans 15 minutes." in html
     assert "_auth_user_id" not in client.session
@@ -120,7 +115,7 @@ def test_logout_is_a_post(client, client_a_user):
     assert "_auth_user_id" in client.session
     response = client.post(reverse("extranet:logout"), follow=True)
     assert response.redirect_chain[-1][0] == reverse("extranet:login")
-    assert "Vous êtes déconnecté." in text(response)
+    assert "Vous êtes déconnecté." in page_text(response)
     assert "_auth_user_id" not in client.session
     assert client.get(reverse("extranet:home")).status_code == 302
 
@@ -149,7 +144,7 @@ def test_password_reset_by_email_end_to_end(client, client_a_user, mailoutbox, s
         HTTP_HOST="localhost",  # the Host header never builds the link
         follow=True,
     )
-    assert "Vérifiez votre messagerie" in text(response)
+    assert "Vérifiez votre messagerie" in page_text(response)
     assert len(mailoutbox) == 1
     mail = mailoutbox[0]
     assert mail.to == ["charlie@dupont.fr"]
@@ -162,18 +157,18 @@ def test_password_reset_by_email_end_to_end(client, client_a_user, mailoutbox, s
 
     path = link.removeprefix("https://espace.cabinet-martin.fr")
     form = client.get(path, follow=True)
-    assert "Choisissez un nouveau mot de passe" in text(form)
+    assert "Choisissez un nouveau mot de passe" in page_text(form)
     set_password_url = form.redirect_chain[-1][0]
     done = client.post(
         set_password_url,
         {"new_password1": "Nouveau-secret-2026", "new_password2": "Nouveau-secret-2026"},
         follow=True,
     )
-    assert "Mot de passe modifié" in text(done)
+    assert "Mot de passe modifié" in page_text(done)
     assert login(client, "charlie@dupont.fr", "Nouveau-secret-2026").status_code == 302
     client.logout()
     # The link served once.
-    assert "Lien expiré ou déjà utilisé" in text(client.get(path, follow=True))
+    assert "Lien expiré ou déjà utilisé" in page_text(client.get(path, follow=True))
 
 
 def test_password_reset_unlocks_a_locked_out_account(client, client_a_user, mailoutbox):

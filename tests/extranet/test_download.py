@@ -13,12 +13,6 @@ from tests.extranet.conftest import PDF_BYTES, make_document
 DOCX_BYTES = b"PK\x03\x04 un faux docx"
 
 
-@pytest.fixture
-def as_a(client, client_a_user):
-    client.force_login(client_a_user)
-    return client
-
-
 def _download(http, document):
     return http.get(reverse("extranet:document_download", args=[document.pk]))
 

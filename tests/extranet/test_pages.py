@@ -3,9 +3,7 @@
 import datetime
 import re
 from decimal import Decimal
-from html import unescape
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -16,19 +14,7 @@ from documents.models import Document
 from products.models import BeneficiaryKind
 from tests import factories
 from tests.extranet.conftest import days_ago, make_document
-
-
-def text(response) -> str:
-    """The page's visible text, tags dropped, ASCII spaces collapsed (no-break spaces kept)."""
-    html = re.sub(r"<(script|style)\b.*?</\1>", " ", response.content.decode(), flags=re.S)
-    return re.sub(r"[ \t\r\n]+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
-
-
-@pytest.fixture
-def as_a(client, client_a_user):
-    client.force_login(client_a_user)
-    return client
-
+from tests.helpers import page_text
 
 # --- « Mes contrats » ----------------------------------------------------------------------
 
@@ -50,7 +36,7 @@ def test_home_lists_the_contracts_with_product_insurer_status_and_beneficiaries(
 
     response = as_a.get(reverse("extranet:home"))
 
-    page = text(response)
+    page = page_text(response)
     assert "Mes contrats" in page
     assert "FL-2026-0001 Flotte automobile AXA France IARD En cours 4" in page
     assert "RC-77 RC Pro Hiscox Résilié —" in page
@@ -67,7 +53,7 @@ def test_home_groups_contracts_by_client_when_the_account_reaches_several(
     empty_client = factories.ClientFactory(nom="Filiale Sans Contrat")
     factories.ExtranetAccessFactory(user=client_a_user, client=empty_client)
 
-    page = text(as_a.get(reverse("extranet:home")))
+    page = page_text(as_a.get(reverse("extranet:home")))
 
     # Clients in name order, each followed by its own contracts.
     boulangerie = page.index("Boulangerie Leroy SARL")
@@ -79,7 +65,7 @@ def test_home_groups_contracts_by_client_when_the_account_reaches_several(
 
 
 def test_home_with_no_contract_says_so(as_a):
-    assert "Aucun contrat pour le moment." in text(as_a.get(reverse("extranet:home")))
+    assert "Aucun contrat pour le moment." in page_text(as_a.get(reverse("extranet:home")))
 
 
 def _bulk_contracts(client, product, n, *, start=0):
@@ -120,7 +106,7 @@ def test_home_query_budget_with_200_contracts(
     # and beneficiary count (one subquery), 5 cabinet name for the header.
     with django_assert_max_num_queries(5):
         response = as_a.get(url)
-    page = text(response)
+    page = page_text(response)
     assert page.count("BULK-") == 200
     assert "Generali En cours 2" in page
     assert _queries(as_a, url) == with_one
@@ -144,7 +130,7 @@ def test_information_tab_shows_dates_status_and_guarantees(as_a, contract_a):
 
     response = as_a.get(reverse("extranet:contract", args=[contract_a.pk]))
 
-    page = text(response)
+    page = page_text(response)
     assert "Contrat FL-2026-0001" in page
     assert "Date d'effet 01/03/2025" in page
     assert "Échéance principale 01/03" in page
@@ -163,7 +149,7 @@ def test_terminated_contract_shows_its_termination(as_a, contract_a):
         status=Contract.Status.RESILIE, date_resiliation=datetime.date(2026, 1, 31),
         motif_resiliation="Vente du véhicule",
     )  # fmt: skip
-    page = text(as_a.get(reverse("extranet:contract", args=[contract_a.pk])))
+    page = page_text(as_a.get(reverse("extranet:contract", args=[contract_a.pk])))
     assert "Date de résiliation 31/01/2026" in page
     assert "Motif de résiliation Vente du véhicule" in page
 
@@ -175,7 +161,7 @@ def test_beneficiaries_tab_lists_current_ones_only(as_a, contract_a):
     factories.VehicleFactory(
         contract=contract_a, immatriculation="ZZ-999-ZZ", date_sortie=days_ago(3)
     )
-    page = text(as_a.get(reverse("extranet:contract_beneficiaries", args=[contract_a.pk])))
+    page = page_text(as_a.get(reverse("extranet:contract_beneficiaries", args=[contract_a.pk])))
     assert "GH-123-JK Peugeot 208" in page
     assert "ZZ-999-ZZ" not in page
 
@@ -201,7 +187,7 @@ def test_documents_tab_lists_shared_documents_newest_first(as_a, contract_a, con
 
     response = as_a.get(reverse("extranet:contract_documents", args=[contract_a.pk]))
 
-    page = text(response)
+    page = page_text(response)
     assert page.index("Attestation véhicule") < page.index("Attestation flotte")
     expected_date = timezone.localtime(now - datetime.timedelta(days=40)).strftime("%d/%m/%Y")
     assert f"Attestation flotte ATT-2026-000010 {expected_date} Télécharger" in page
@@ -214,7 +200,7 @@ def test_documents_tab_lists_shared_documents_newest_first(as_a, contract_a, con
 
 
 def test_documents_tab_empty_state(as_a, contract_a, pending_document_a):
-    page = text(as_a.get(reverse("extranet:contract_documents", args=[contract_a.pk])))
+    page = page_text(as_a.get(reverse("extranet:contract_documents", args=[contract_a.pk])))
     assert "Aucun document n'est encore disponible pour ce contrat." in page
 
 
@@ -244,11 +230,11 @@ def test_documents_tab_query_budget_with_1000_documents(
     # here), 8 cabinet name for the header.
     with django_assert_max_num_queries(8):
         response = as_a.get(url)
-    page = text(response)
+    page = page_text(response)
     assert page.count("Attestation n° ") == 50
     assert "Attestation n° 0000" in page and "Attestation n° 0050" not in page
     assert "Page 1 sur 20" in page
     assert _queries(as_a, url) == with_one
 
-    last = text(as_a.get(url + "?page=20"))
+    last = page_text(as_a.get(url + "?page=20"))
     assert "Attestation n° 0999" in last and "Page 20 sur 20" in last

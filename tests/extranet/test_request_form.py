@@ -11,13 +11,7 @@ from documents.models import AttestationRequest, Document, ProductAttestationMod
 from tests import factories
 from tests.documents.request_helpers import fleet_offer_make, unpaid_contract_make
 from tests.extranet.conftest import make_document
-from tests.extranet.test_pages import text
-
-
-@pytest.fixture
-def as_a(client, client_a_user):
-    client.force_login(client_a_user)
-    return client
+from tests.helpers import page_text, page_tree
 
 
 @pytest.fixture
@@ -31,10 +25,6 @@ def form_url(contract) -> str:
 
 def documents_url(contract) -> str:
     return reverse("extranet:contract_documents", args=[contract.pk])
-
-
-def page(response):
-    return lxml.html.fromstring(response.content.decode())
 
 
 def options(tree, name) -> list[str]:
@@ -73,7 +63,7 @@ def post_data(offer, **overrides) -> dict:
 
 
 def test_eligible_contract_shows_the_button(as_a, offer):
-    tree = page(as_a.get(documents_url(offer.contract)))
+    tree = page_tree(as_a.get(documents_url(offer.contract)))
     (button,) = tree.xpath(f"//a[@class='button'][@href='{form_url(offer.contract)}']")
     assert button.text_content() == "Demander une attestation"
 
@@ -81,7 +71,7 @@ def test_eligible_contract_shows_the_button(as_a, offer):
 def test_unpaid_contract_shows_the_button_disabled_with_the_reason(as_a, client_a, offer):
     contract = unpaid_contract_make(client_a, offer.contract.product)
     response = as_a.get(documents_url(contract))
-    tree = page(response)
+    tree = page_tree(response)
     (button,) = tree.xpath("//button[@disabled]")
     assert button.text_content() == "Demander une attestation"
     assert not tree.xpath(f"//a[@href='{form_url(contract)}']")
@@ -93,13 +83,13 @@ def test_unpaid_contract_shows_the_button_disabled_with_the_reason(as_a, client_
 
 
 def test_no_model_on_the_product_no_button(as_a, contract_a):
-    assert "Demander une attestation" not in text(as_a.get(documents_url(contract_a)))
+    assert "Demander une attestation" not in page_text(as_a.get(documents_url(contract_a)))
 
 
 def test_with_validation_the_button_works_on_an_unpaid_contract(as_a, client_a, offer):
     contract = unpaid_contract_make(client_a, offer.contract.product)
     factories.TaskTemplateFactory(products=[offer.contract.product])
-    tree = page(as_a.get(documents_url(contract)))
+    tree = page_tree(as_a.get(documents_url(contract)))
     assert tree.xpath(f"//a[@class='button'][@href='{form_url(contract)}']")
     assert not tree.xpath("//button[@disabled]")
 
@@ -112,14 +102,14 @@ def test_documents_tab_query_budget_with_models(as_a, offer, django_assert_max_n
     # templates, 9 the quittance covering today (eligibility), 10 cabinet name.
     with django_assert_max_num_queries(10):
         response = as_a.get(documents_url(offer.contract))
-    assert text(response).count("Attestation n° ") == 30
+    assert page_text(response).count("Attestation n° ") == 30
 
 
 # -- the form ---------------------------------------------------------------------------------
 
 
 def test_form_starts_on_the_contract_with_its_model_alone(as_a, offer):
-    tree = page(as_a.get(form_url(offer.contract)))
+    tree = page_tree(as_a.get(form_url(offer.contract)))
     assert options(tree, "beneficiaire") == [
         "Aucun véhicule en particulier : le contrat en général",
         "GH-456-JK – Peugeot 308",
@@ -132,7 +122,7 @@ def test_form_starts_on_the_contract_with_its_model_alone(as_a, offer):
 
 
 def test_choosing_a_vehicle_offers_only_the_beneficiary_models_and_their_fields(as_a, offer):
-    tree = page(as_a.get(form_url(offer.contract), {"beneficiaire": offer.vehicle.pk}))
+    tree = page_tree(as_a.get(form_url(offer.contract), {"beneficiaire": offer.vehicle.pk}))
     assert options(tree, "modele") == ["Attestation pour un événement", "Carte verte provisoire"]
     assert "Attestation du contrat" not in tree.text_content()
     assert inputs(tree) == ["champ_motif", "champ_date_debut", "champ_date_fin"]
@@ -154,7 +144,7 @@ def test_a_choice_field_and_an_optional_one(as_a, offer):
         template=template, name="zone", label="Zone", type=TemplateField.Type.CHOICE,
         choices="France\nEurope", position=9, required=False,
     )  # fmt: skip
-    tree = page(as_a.get(form_url(offer.contract), {"beneficiaire": offer.vehicle.pk}))
+    tree = page_tree(as_a.get(form_url(offer.contract), {"beneficiaire": offer.vehicle.pk}))
     assert options(tree, "champ_zone") == ["—", "France", "Europe"]
     assert "Zone (facultatif)" in tree.text_content()
 
@@ -177,7 +167,7 @@ def test_htmx_redraws_only_the_form_when_the_choice_changes(as_a, offer):
 def test_without_javascript_update_keeps_what_was_typed_and_shows_no_error(as_a, offer):
     data = post_data(offer, champ_motif="Rallye des Alpes", champ_date_fin="", action="refresh")
     response = as_a.post(form_url(offer.contract), data)
-    tree = page(response)
+    tree = page_tree(response)
     assert "<html" in response.content.decode()  # the whole page
     assert tree.xpath("//noscript")  # the « Mettre à jour le formulaire » button
     assert tree.xpath("//*[@name='champ_motif']")[0].get("value") == "Rallye des Alpes"
@@ -211,15 +201,15 @@ def test_send_generates_and_the_document_is_on_the_documents_tab(
 
     document = Document.objects.get()
     tab = as_a.get(documents_url(offer.contract))
-    assert document.title in text(tab)
+    assert document.title in page_text(tab)
     download = reverse("extranet:document_download", args=[document.pk])
-    assert page(tab).xpath(f"//a[@href='{download}']")
+    assert page_tree(tab).xpath(f"//a[@href='{download}']")
     assert as_a.get(download).status_code == 200
 
 
 def test_errors_are_shown_next_to_their_field(as_a, offer):
     data = post_data(offer, champ_motif="", champ_date_debut="31/02/2026")
-    tree = page(as_a.post(form_url(offer.contract), data))
+    tree = page_tree(as_a.post(form_url(offer.contract), data))
 
     assert error_of(tree, "champ_motif") == "Ce champ est obligatoire."
     assert error_of(tree, "champ_date_debut") == (
@@ -236,11 +226,11 @@ def test_errors_are_shown_next_to_their_field(as_a, offer):
 
 def test_a_vehicle_is_required_when_only_beneficiary_models_exist(as_a, client_a):
     offer = fleet_offer_make(client_a, contract_model=False)
-    tree = page(as_a.get(form_url(offer.contract)))
+    tree = page_tree(as_a.get(form_url(offer.contract)))
     assert options(tree, "beneficiaire") == ["Choisissez un véhicule", "GH-456-JK – Peugeot 308"]
     assert inputs(tree) == ["champ_motif", "champ_date_debut", "champ_date_fin"]
 
-    tree = page(as_a.post(form_url(offer.contract), post_data(offer, beneficiaire="")))
+    tree = page_tree(as_a.post(form_url(offer.contract), post_data(offer, beneficiaire="")))
     assert error_of(tree, "beneficiaire") == "Ce champ est obligatoire."
     assert not AttestationRequest.objects.exists()
 
@@ -248,7 +238,7 @@ def test_a_vehicle_is_required_when_only_beneficiary_models_exist(as_a, client_a
 def test_a_product_with_one_model_shows_no_choice(as_a, client_a):
     offer = fleet_offer_make(client_a, contract_model=False)
     ProductAttestationModel.objects.filter(pk=offer.vehicle_model.pk).update(extranet_title="")
-    tree = page(as_a.get(form_url(offer.contract), {"beneficiaire": offer.vehicle.pk}))
+    tree = page_tree(as_a.get(form_url(offer.contract), {"beneficiaire": offer.vehicle.pk}))
     assert not tree.xpath("//select[@name='modele']")
     assert "Attestation véhicule – événement" not in tree.text_content()
     assert inputs(tree) == ["champ_motif", "champ_date_debut", "champ_date_fin"]
@@ -257,7 +247,8 @@ def test_a_product_with_one_model_shows_no_choice(as_a, client_a):
 def test_a_beneficiary_of_another_contract_is_refused(as_a, client_a, offer):
     other = factories.ContractFactory(client=client_a, product=offer.contract.product)
     stranger = factories.VehicleFactory(contract=other)
-    tree = page(as_a.post(form_url(offer.contract), post_data(offer, beneficiaire=stranger.pk)))
+    response = as_a.post(form_url(offer.contract), post_data(offer, beneficiaire=stranger.pk))
+    tree = page_tree(response)
     assert "Sélectionnez un choix valide" in error_of(tree, "beneficiaire")
     assert not AttestationRequest.objects.exists()
 
@@ -267,7 +258,7 @@ def test_a_model_of_another_product_is_refused(as_a, offer):
         product=factories.ProductFactory(name="Flotte poids lourds"),
         template=offer.vehicle_model.template,
     )
-    tree = page(as_a.post(form_url(offer.contract), post_data(offer, modele=foreign.pk)))
+    tree = page_tree(as_a.post(form_url(offer.contract), post_data(offer, modele=foreign.pk)))
     assert "Sélectionnez un choix valide" in error_of(tree, "modele")
     assert not AttestationRequest.objects.exists()
 
@@ -277,7 +268,7 @@ def test_a_tampered_choice_value_is_refused(as_a, offer):
         template=offer.vehicle_model.template, name="zone", label="Zone",
         type=TemplateField.Type.CHOICE, choices="France\nEurope", position=9,
     )  # fmt: skip
-    tree = page(as_a.post(form_url(offer.contract), post_data(offer, champ_zone="Mars")))
+    tree = page_tree(as_a.post(form_url(offer.contract), post_data(offer, champ_zone="Mars")))
     assert "Sélectionnez un choix valide" in error_of(tree, "champ_zone")
     assert not AttestationRequest.objects.exists()
 
@@ -293,8 +284,9 @@ def test_unpaid_contract_form_says_why_and_records_nothing(as_a, client_a, offer
     contract = unpaid_contract_make(client_a, offer.contract.product)
     response = as_a.post(form_url(contract), {"action": "send", "beneficiaire": ""})
     assert response.status_code == 200
-    assert "La quittance couvrant la date du jour n'est pas entièrement réglée." in text(response)
-    assert not page(response).xpath("//*[@id='attestation-form']")
+    shown = page_text(response)
+    assert "La quittance couvrant la date du jour n'est pas entièrement réglée." in shown
+    assert not page_tree(response).xpath("//*[@id='attestation-form']")
     assert not AttestationRequest.objects.exists()
 
 
@@ -303,12 +295,13 @@ def test_the_hourly_limit_message_is_shown(as_a, offer, settings):
     as_a.post(form_url(offer.contract), post_data(offer))
     response = as_a.post(form_url(offer.contract), post_data(offer))
     assert response.status_code == 200
-    assert "Vous avez atteint la limite de 1 demandes d'attestation par heure." in text(response)
+    shown = page_text(response)
+    assert "Vous avez atteint la limite de 1 demandes d'attestation par heure." in shown
     assert AttestationRequest.objects.count() == 1
 
 
 def test_a_vehicle_that_left_is_not_offered(as_a, offer):
     offer.vehicle.date_sortie = timezone.localdate() - datetime.timedelta(days=1)
     offer.vehicle.save()
-    tree = page(as_a.get(form_url(offer.contract)))
+    tree = page_tree(as_a.get(form_url(offer.contract)))
     assert not tree.xpath("//select[@name='beneficiaire']")

@@ -2,7 +2,6 @@
 
 import datetime
 
-import lxml.html
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -11,15 +10,9 @@ from documents.models import AttestationRequest, Document
 from tests import factories
 from tests.documents.request_helpers import fleet_offer_make, request_make
 from tests.extranet.conftest import make_document
-from tests.extranet.test_pages import text
+from tests.helpers import page_text, page_tree
 
 Status = AttestationRequest.Status
-
-
-@pytest.fixture
-def as_a(client, client_a_user):
-    client.force_login(client_a_user)
-    return client
 
 
 @pytest.fixture
@@ -33,10 +26,6 @@ def status_url(request) -> str:
 
 def retry_url(request) -> str:
     return reverse("extranet:attestation_request_retry", args=[request.pk])
-
-
-def page(response):
-    return lxml.html.fromstring(response.content.decode())
 
 
 def polls(tree) -> bool:
@@ -56,17 +45,16 @@ def ready_request(offer, user, numero="ATT-2026-000042", **kwargs) -> Attestatio
 def test_pending_says_it_is_being_generated_and_updates_itself(as_a, offer, client_a_user):
     request = request_make(offer, client_a_user)
     response = as_a.get(status_url(request))
-    tree = page(response)
-    assert "Votre attestation est en cours de génération" in text(response)
+    tree = page_tree(response)
+    assert "Votre attestation est en cours de génération" in page_text(response)
     assert polls(tree)
     # Without JavaScript the page reloads itself.
     assert (
         '<noscript><meta http-equiv="refresh" content="2"></noscript>' in response.content.decode()
     )
     # What was asked, as typed.
-    assert "Motif du déplacement Salon" in text(response) and "GH-456-JK – Peugeot 308" in text(
-        response
-    )
+    shown = page_text(response)
+    assert "Motif du déplacement Salon" in shown and "GH-456-JK – Peugeot 308" in shown
 
 
 def test_the_polled_part_alone_for_htmx(as_a, offer, client_a_user):
@@ -81,12 +69,12 @@ def test_the_polled_part_alone_for_htmx(as_a, offer, client_a_user):
 def test_ready_shows_the_download_link_and_stops_polling(as_a, offer, client_a_user):
     request = ready_request(offer, client_a_user)
     response = as_a.get(status_url(request), headers={"HX-Request": "true"})
-    tree = page(response)
+    tree = page_tree(response)
     assert not polls(tree)
     download = reverse("extranet:document_download", args=[request.document.pk])
     (link,) = tree.xpath(f"//a[@href='{download}']")
     assert link.text_content() == "Télécharger l'attestation (PDF)"
-    assert "Attestation n° ATT-2026-000042" in text(response)
+    assert "Attestation n° ATT-2026-000042" in page_text(response)
     assert "meta http-equiv" not in as_a.get(status_url(request)).content.decode()
 
 
@@ -95,19 +83,19 @@ def test_awaiting_validation_says_it_went_to_the_cabinet(as_a, offer, client_a_u
     request = request_make(offer, client_a_user, status=Status.AWAITING_VALIDATION,
                            needs_validation=True, document=document)  # fmt: skip
     response = as_a.get(status_url(request))
-    assert "Votre demande a été transmise au cabinet pour traitement" in text(response)
-    assert not polls(page(response))
-    assert reverse("extranet:document_download", args=[document.pk]) not in text(response)
-    assert "Télécharger" not in text(response)
+    assert "Votre demande a été transmise au cabinet pour traitement" in page_text(response)
+    assert not polls(page_tree(response))
+    assert reverse("extranet:document_download", args=[document.pk]) not in page_text(response)
+    assert "Télécharger" not in page_text(response)
 
 
 def test_refused_shows_the_reason(as_a, offer, client_a_user):
     request = request_make(offer, client_a_user, status=Status.REFUSED,
                            refusal_reason="Le véhicule est vendu.")  # fmt: skip
     response = as_a.get(status_url(request))
-    assert "Votre demande a été refusée." in text(response)
-    assert "Motif : Le véhicule est vendu." in text(response)
-    assert not page(response).xpath(f"//form[@action='{retry_url(request)}']")
+    assert "Votre demande a été refusée." in page_text(response)
+    assert "Motif : Le véhicule est vendu." in page_text(response)
+    assert not page_tree(response).xpath(f"//form[@action='{retry_url(request)}']")
 
 
 def test_failed_shows_the_clients_message_not_the_technical_one_and_offers_retry(
@@ -119,13 +107,13 @@ def test_failed_shows_the_clients_message_not_the_technical_one_and_offers_retry
               "Détail technique : ConversionError: soffice code 1",
     )  # fmt: skip
     response = as_a.get(status_url(request))
-    page_text = text(response)
-    assert "La génération de votre attestation a échoué." in page_text
-    assert "La conversion de votre attestation en PDF a échoué." in page_text
-    assert "soffice" not in page_text and "Détail technique" not in page_text
-    (form,) = page(response).xpath(f"//form[@action='{retry_url(request)}']")
+    shown = page_text(response)
+    assert "La génération de votre attestation a échoué." in shown
+    assert "La conversion de votre attestation en PDF a échoué." in shown
+    assert "soffice" not in shown and "Détail technique" not in shown
+    (form,) = page_tree(response).xpath(f"//form[@action='{retry_url(request)}']")
     assert form.xpath(".//button")[0].text_content() == "Réessayer"
-    assert not polls(page(response))
+    assert not polls(page_tree(response))
 
 
 def test_a_request_whose_job_was_lost_can_be_retried(as_a, offer, client_a_user, settings):
@@ -135,9 +123,9 @@ def test_a_request_whose_job_was_lost_can_be_retried(as_a, offer, client_a_user,
     )
     AttestationRequest.objects.filter(pk=request.pk).update(updated_at=stale)
     response = as_a.get(status_url(request))
-    assert not polls(page(response))
-    assert "Elle n'a pas abouti dans le temps prévu." in text(response)
-    assert page(response).xpath(f"//form[@action='{retry_url(request)}']")
+    assert not polls(page_tree(response))
+    assert "Elle n'a pas abouti dans le temps prévu." in page_text(response)
+    assert page_tree(response).xpath(f"//form[@action='{retry_url(request)}']")
 
 
 def test_retry_sends_it_again_and_it_becomes_ready(
@@ -154,7 +142,7 @@ def test_retry_sends_it_again_and_it_becomes_ready(
 def test_retry_refused_shows_why(as_a, offer, client_a_user):
     request = ready_request(offer, client_a_user)
     response = as_a.post(retry_url(request), follow=True)
-    assert "Cette demande n'est pas en échec : rien à réessayer." in text(response)
+    assert "Cette demande n'est pas en échec : rien à réessayer." in page_text(response)
 
 
 def test_a_colleague_of_the_same_client_may_follow_it(client, client_a, offer, client_a_user):
@@ -178,7 +166,7 @@ def test_my_requests_lists_state_and_link(as_a, client, offer, client_a, client_
     request_make(offer, colleague, title="Demande de Paul")
 
     response = as_a.get(reverse("extranet:attestation_requests"))
-    tree = page(response)
+    tree = page_tree(response)
     rows = tree.xpath("//tbody/tr")
     assert [r.xpath("./td")[0].xpath("./a")[0].text_content() for r in rows] == [
         "Carte verte",
@@ -189,12 +177,12 @@ def test_my_requests_lists_state_and_link(as_a, client, offer, client_a, client_
     assert "Disponible" in rows[1].text_content()
     download = reverse("extranet:document_download", args=[ready.document.pk])
     assert rows[1].xpath(f".//a[@href='{download}']")
-    assert "Demande de Paul" not in text(response)
+    assert "Demande de Paul" not in page_text(response)
 
 
 def test_my_requests_empty(as_a, offer):
     response = as_a.get(reverse("extranet:attestation_requests"))
-    assert "Vous n'avez encore demandé aucune attestation." in text(response)
+    assert "Vous n'avez encore demandé aucune attestation." in page_text(response)
 
 
 def test_my_requests_query_budget_with_200_requests(
@@ -209,8 +197,8 @@ def test_my_requests_query_budget_with_200_requests(
     # requests with their contract and document, 6 cabinet name.
     with django_assert_max_num_queries(6):
         response = as_a.get(reverse("extranet:attestation_requests"))
-    assert len(page(response).xpath("//tbody/tr")) == 50
-    assert "Page 1 sur 4" in text(response)
+    assert len(page_tree(response).xpath("//tbody/tr")) == 50
+    assert "Page 1 sur 4" in page_text(response)
 
 
 def test_a_poll_after_the_session_expired_reloads_the_page_on_the_login(

@@ -85,8 +85,8 @@ def changeform_data(response) -> dict:
 # --- extranet accounts -------------------------------------------------------------------
 
 
-def test_add_an_extranet_account_with_email_password_and_client(client, staff_user, client_a):
-    client.force_login(staff_user)
+def test_add_an_extranet_account_with_email_password_and_client(client, superuser, client_a):
+    client.force_login(superuser)
 
     page = client.get(url("auth_user_add")).content.decode()
     assert "Ajouter un compte extranet" in page
@@ -113,8 +113,8 @@ def test_add_an_extranet_account_with_email_password_and_client(client, staff_us
     assert "Transports Dupont SAS" in client.get(response["Location"]).content.decode()
 
 
-def test_an_account_without_a_client_is_fine(client, staff_user):
-    client.force_login(staff_user)
+def test_an_account_without_a_client_is_fine(client, superuser):
+    client.force_login(superuser)
 
     response = client.post(
         url("auth_user_add"),
@@ -125,8 +125,8 @@ def test_an_account_without_a_client_is_fine(client, staff_user):
     assert not ExtranetAccess.objects.filter(user__email="marc@exemple.fr").exists()
 
 
-def test_an_email_already_used_is_refused(client, staff_user, client_a_user):
-    client.force_login(staff_user)
+def test_an_email_already_used_is_refused(client, superuser, client_a_user):
+    client.force_login(superuser)
 
     response = client.post(
         url("auth_user_add"),
@@ -138,8 +138,8 @@ def test_an_email_already_used_is_refused(client, staff_user, client_a_user):
     assert User.objects.filter(email__iexact="charlie@dupont.fr").count() == 1
 
 
-def test_a_weak_or_mistyped_password_is_refused(client, staff_user):
-    client.force_login(staff_user)
+def test_a_weak_or_mistyped_password_is_refused(client, superuser):
+    client.force_login(superuser)
 
     for password1, password2 in (("12345678", "12345678"), (PASSWORD, PASSWORD + "x")):
         response = client.post(

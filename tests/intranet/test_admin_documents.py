@@ -67,12 +67,6 @@ def preview_url(template) -> str:
 
 
 @pytest.fixture
-def staff(client, staff_user):
-    client.force_login(staff_user)
-    return client
-
-
-@pytest.fixture
 def contract(client_a):
     contract = factories.ContractFactory(numero="FLT-2026-0042", client=client_a)
     factories.VehicleFactory(contract=contract, immatriculation="GH-123-JK")
@@ -83,8 +77,10 @@ def contract(client_a):
 # -- upload ---------------------------------------------------------------------------------
 
 
-def test_upload_valid_model_creates_its_fields(staff, _private_storage):
-    response = staff.post(ADD_URL, template_form(upload(docx_bytes(*EVENT_MODEL))), follow=True)
+def test_upload_valid_model_creates_its_fields(as_superuser, _private_storage):
+    response = as_superuser.post(
+        ADD_URL, template_form(upload(docx_bytes(*EVENT_MODEL))), follow=True
+    )
 
     assert response.status_code == 200
     template = DocumentTemplate.objects.get()
@@ -128,8 +124,10 @@ def test_upload_valid_model_creates_its_fields(staff, _private_storage):
         ),
     ],
 )
-def test_upload_refuses_bad_models_with_the_reason(staff, _private_storage, filename, data, reason):
-    response = staff.post(ADD_URL, template_form(upload(data, filename)))
+def test_upload_refuses_bad_models_with_the_reason(
+    as_superuser, _private_storage, filename, data, reason
+):
+    response = as_superuser.post(ADD_URL, template_form(upload(data, filename)))
 
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors["file"]
@@ -139,15 +137,15 @@ def test_upload_refuses_bad_models_with_the_reason(staff, _private_storage, file
     assert stored_files(_private_storage) == []
 
 
-def test_replacing_the_file_keeps_settings_and_tells_what_changed(staff):
-    template = add_template(staff)
+def test_replacing_the_file_keeps_settings_and_tells_what_changed(as_superuser):
+    template = add_template(as_superuser)
     template.fields.filter(name="motif").update(
         label="Motif du déplacement", required=False, help_text="Salon, chantier…"
     )
     new_model = docx_bytes("{{ contrat.numero }}", "{{ motif }} à {{ lieu }}")
     change_url = reverse("intranet:documents_documenttemplate_change", args=[template.pk])
 
-    response = staff.post(
+    response = as_superuser.post(
         change_url, template_form(upload(new_model), name=template.name), follow=True
     )
 
@@ -160,12 +158,12 @@ def test_replacing_the_file_keeps_settings_and_tells_what_changed(staff):
     assert fields["motif"].help_text == "Salon, chantier…"
 
 
-def test_changing_only_the_name_leaves_the_fields_alone(staff):
-    template = add_template(staff)
+def test_changing_only_the_name_leaves_the_fields_alone(as_superuser):
+    template = add_template(as_superuser)
     template.fields.filter(name="motif").update(label="Motif du déplacement")
     change_url = reverse("intranet:documents_documenttemplate_change", args=[template.pk])
 
-    response = staff.post(change_url, template_form("", name="Autre nom"), follow=True)
+    response = as_superuser.post(change_url, template_form("", name="Autre nom"), follow=True)
 
     assert response.status_code == 200
     template.refresh_from_db()
@@ -174,16 +172,16 @@ def test_changing_only_the_name_leaves_the_fields_alone(staff):
     assert template.fields.get(name="motif").label == "Motif du déplacement"
 
 
-def test_template_list_shows_fields_and_products(staff, django_assert_max_num_queries):
-    template = add_template(staff)
+def test_template_list_shows_fields_and_products(as_superuser, django_assert_max_num_queries):
+    template = add_template(as_superuser)
     product = factories.ProductFactory(name="Flotte automobile")
     ProductAttestationModel.objects.create(product=product, template=template)
-    add_template(staff, docx_bytes("{{ contrat.numero }}"), name="Attestation simple")
+    add_template(as_superuser, docx_bytes("{{ contrat.numero }}"), name="Attestation simple")
 
     cabinet_get()  # created on first use, not part of what the list costs
     # session, user, count, filtered count, cabinet (site title), the page, its product links
     with django_assert_max_num_queries(7):
-        response = staff.get(LIST_URL)
+        response = as_superuser.get(LIST_URL)
 
     page = response.content.decode()
     assert "Attestation événement" in page
@@ -224,25 +222,25 @@ def formset_data(template, **changes) -> dict:
     return data
 
 
-def test_configure_page_lists_the_fields(staff):
-    template = add_template(staff)
+def test_configure_page_lists_the_fields(as_superuser):
+    template = add_template(as_superuser)
 
-    response = staff.get(configure_url(template))
+    response = as_superuser.get(configure_url(template))
 
     page = response.content.decode()
     assert "motif" in page and "date_debut" in page
     assert 'value="Date début"' in page
 
 
-def test_configure_saves_label_type_and_default(staff):
-    template = add_template(staff)
+def test_configure_saves_label_type_and_default(as_superuser):
+    template = add_template(as_superuser)
     data = formset_data(
         template,
         motif={"label": "Motif de l'attestation", "type": "choice", "choices": "Salon\nChantier"},
         date_debut={"label": "Premier jour", "default_days_offset": "7"},
     )
 
-    response = staff.post(configure_url(template), data, follow=True)
+    response = as_superuser.post(configure_url(template), data, follow=True)
 
     assert "Les zones de saisie sont enregistrées." in response.content.decode()
     motif = template.fields.get(name="motif")
@@ -254,11 +252,11 @@ def test_configure_saves_label_type_and_default(staff):
     assert date_debut.default_days_offset == 7
 
 
-def test_configure_refuses_a_list_without_choices_and_an_offset_on_text(staff):
-    template = add_template(staff)
+def test_configure_refuses_a_list_without_choices_and_an_offset_on_text(as_superuser):
+    template = add_template(as_superuser)
     data = formset_data(template, motif={"type": "choice", "default_days_offset": "3"})
 
-    response = staff.post(configure_url(template), data)
+    response = as_superuser.post(configure_url(template), data)
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -267,18 +265,20 @@ def test_configure_refuses_a_list_without_choices_and_an_offset_on_text(staff):
     assert template.fields.get(name="motif").type == TemplateField.Type.TEXT
 
 
-def test_configure_a_model_without_unknown_tags(staff):
-    template = add_template(staff, docx_bytes("{{ contrat.numero }}"))
+def test_configure_a_model_without_unknown_tags(as_superuser):
+    template = add_template(as_superuser, docx_bytes("{{ contrat.numero }}"))
 
-    response = staff.get(configure_url(template))
+    response = as_superuser.get(configure_url(template))
 
     assert "Ce modèle n'a aucune étiquette inconnue" in response.content.decode()
 
 
-def test_change_form_menu_links_to_configure_and_preview(staff):
-    template = add_template(staff)
+def test_change_form_menu_links_to_configure_and_preview(as_superuser):
+    template = add_template(as_superuser)
 
-    response = staff.get(reverse("intranet:documents_documenttemplate_change", args=[template.pk]))
+    response = as_superuser.get(
+        reverse("intranet:documents_documenttemplate_change", args=[template.pk])
+    )
 
     page = response.content.decode()
     assert configure_url(template) in page
@@ -289,8 +289,8 @@ def test_change_form_menu_links_to_configure_and_preview(staff):
 # -- tag dictionary -------------------------------------------------------------------------
 
 
-def test_tag_dictionary_shows_examples_from_a_real_contract(staff, contract):
-    response = staff.get(TAGS_URL)
+def test_tag_dictionary_shows_examples_from_a_real_contract(as_staff, contract):
+    response = as_staff.get(TAGS_URL)
 
     page = response.content.decode()
     assert "contrat.numero" in page
@@ -299,46 +299,46 @@ def test_tag_dictionary_shows_examples_from_a_real_contract(staff, contract):
     assert "contrat.garanties" in page  # how to write a table row loop
 
 
-def test_tag_dictionary_takes_the_contract_asked_for(staff, contract):
+def test_tag_dictionary_takes_the_contract_asked_for(as_staff, contract):
     other = factories.ContractFactory(numero="MRI-77", status="resilie")
 
-    by_id = staff.get(TAGS_URL, {"contrat": other.pk}).content.decode()
-    by_number = staff.get(TAGS_URL, {"numero": "mri-77"}).content.decode()
+    by_id = as_staff.get(TAGS_URL, {"contrat": other.pk}).content.decode()
+    by_number = as_staff.get(TAGS_URL, {"numero": "mri-77"}).content.decode()
 
     assert "MRI-77" in by_id and "FLT-2026-0042" not in by_id
     assert "MRI-77" in by_number
-    assert staff.get(TAGS_URL, {"contrat": "999999"}).status_code == 404
+    assert as_staff.get(TAGS_URL, {"contrat": "999999"}).status_code == 404
 
 
-def test_tag_dictionary_without_any_contract(staff):
-    response = staff.get(TAGS_URL)
+def test_tag_dictionary_without_any_contract(as_staff):
+    response = as_staff.get(TAGS_URL)
 
     assert response.status_code == 200
     assert "contrat.numero" in response.content.decode()
 
 
-def test_tag_dictionary_is_read_only(staff):
-    assert staff.post(TAGS_URL).status_code == 405
+def test_tag_dictionary_is_read_only(as_staff):
+    assert as_staff.post(TAGS_URL).status_code == 405
 
 
 # -- preview --------------------------------------------------------------------------------
 
 
-def test_preview_finds_a_contract_by_number(staff, contract):
-    template = add_template(staff)
+def test_preview_finds_a_contract_by_number(as_superuser, contract):
+    template = add_template(as_superuser)
 
-    response = staff.get(preview_url(template), {"q": "2026-0042"})
+    response = as_superuser.get(preview_url(template), {"q": "2026-0042"})
 
     page = response.content.decode()
     assert f"?contrat={contract.pk}" in page
 
 
-def test_preview_form_prefills_the_defaults(staff, contract):
-    template = add_template(staff)
+def test_preview_form_prefills_the_defaults(as_superuser, contract):
+    template = add_template(as_superuser)
     template.fields.filter(name="motif").update(default="Salon du camion")
     template.fields.filter(name="date_debut").update(default_days_offset=0)
 
-    response = staff.get(preview_url(template), {"contrat": contract.pk})
+    response = as_superuser.get(preview_url(template), {"contrat": contract.pk})
 
     page = response.content.decode()
     assert 'value="Salon du camion"' in page
@@ -346,32 +346,32 @@ def test_preview_form_prefills_the_defaults(staff, contract):
     assert "GH-123-JK" not in page  # a « Contrat » model names no beneficiary
 
 
-def beneficiary_template(staff) -> DocumentTemplate:
+def beneficiary_template(as_superuser) -> DocumentTemplate:
     return add_template(
-        staff,
+        as_superuser,
         docx_models.attestation_model(),
         name="Attestation véhicule",
         entity=DocumentTemplate.Entity.BENEFICIAIRE,
     )
 
 
-def test_preview_offers_the_vehicles_covered_today(staff, contract):
-    template = beneficiary_template(staff)
+def test_preview_offers_the_vehicles_covered_today(as_superuser, contract):
+    template = beneficiary_template(as_superuser)
     factories.VehicleFactory(
         contract=contract,
         immatriculation="OLD-000-XX",
         date_sortie=timezone.localdate() - datetime.timedelta(days=1),
     )
 
-    page = staff.get(preview_url(template), {"contrat": contract.pk}).content.decode()
+    page = as_superuser.get(preview_url(template), {"contrat": contract.pk}).content.decode()
 
     assert "GH-123-JK" in page
     assert "OLD-000-XX" not in page
 
 
 @pytest.mark.libreoffice
-def test_preview_returns_the_pdf_without_storing_anything(staff, contract, _private_storage):
-    template = beneficiary_template(staff)
+def test_preview_returns_the_pdf_without_storing_anything(as_superuser, contract, _private_storage):
+    template = beneficiary_template(as_superuser)
     vehicle = contract.beneficiaries.get()
     files_before = stored_files(_private_storage)  # the model itself
     data = {
@@ -381,7 +381,7 @@ def test_preview_returns_the_pdf_without_storing_anything(staff, contract, _priv
         "field_date_fin": "05/03/2026",
     }
 
-    response = staff.post(f"{preview_url(template)}?contrat={contract.pk}", data)
+    response = as_superuser.post(f"{preview_url(template)}?contrat={contract.pk}", data)
 
     assert response.status_code == 200, response.content[:2000]
     assert response["Content-Type"] == "application/pdf"
@@ -395,10 +395,10 @@ def test_preview_returns_the_pdf_without_storing_anything(staff, contract, _priv
     assert stored_files(_private_storage) == files_before
 
 
-def test_preview_requires_the_required_fields(staff, contract):
-    template = add_template(staff)
+def test_preview_requires_the_required_fields(as_superuser, contract):
+    template = add_template(as_superuser)
 
-    response = staff.post(
+    response = as_superuser.post(
         f"{preview_url(template)}?contrat={contract.pk}",
         {"field_motif": "", "field_date_debut": ""},
     )
@@ -409,11 +409,11 @@ def test_preview_requires_the_required_fields(staff, contract):
     assert not Document.objects.exists()
 
 
-def test_preview_refuses_a_beneficiary_of_another_contract(staff, contract):
-    template = beneficiary_template(staff)
+def test_preview_refuses_a_beneficiary_of_another_contract(as_superuser, contract):
+    template = beneficiary_template(as_superuser)
     stranger = factories.VehicleFactory(immatriculation="ZZ-999-ZZ")
 
-    response = staff.post(
+    response = as_superuser.post(
         f"{preview_url(template)}?contrat={contract.pk}",
         {
             "beneficiary": stranger.pk,
@@ -428,15 +428,17 @@ def test_preview_refuses_a_beneficiary_of_another_contract(staff, contract):
     assert not Document.objects.exists()
 
 
-def test_preview_of_an_unknown_template_or_contract_is_404(staff, contract):
-    template = add_template(staff)
+def test_preview_of_an_unknown_template_or_contract_is_404(as_superuser, contract):
+    template = add_template(as_superuser)
 
     assert (
-        staff.get(reverse("intranet:documents_documenttemplate_preview", args=[999])).status_code
+        as_superuser.get(
+            reverse("intranet:documents_documenttemplate_preview", args=[999])
+        ).status_code
         == 404
     )
-    assert staff.get(preview_url(template), {"contrat": "999999"}).status_code == 404
-    assert staff.get(preview_url(template), {"contrat": "abc"}).status_code == 404
+    assert as_superuser.get(preview_url(template), {"contrat": "999999"}).status_code == 404
+    assert as_superuser.get(preview_url(template), {"contrat": "abc"}).status_code == 404
 
 
 # -- access ---------------------------------------------------------------------------------
@@ -474,35 +476,37 @@ def test_staff_without_permission_is_refused(client, other_staff, stored_templat
         assert client.get(url).status_code == 403, url
 
 
-def test_tag_dictionary_prefers_a_contract_in_force_with_a_beneficiary(staff):
+def test_tag_dictionary_prefers_a_contract_in_force_with_a_beneficiary(as_staff):
     quote = factories.ContractFactory(numero="DEV-0001", status="devis")
     factories.VehicleFactory(contract=quote)
     factories.ContractFactory(numero="SANS-BENEF")  # in force, but nothing to show for it
     in_force = factories.ContractFactory(numero="FLT-0002")
     factories.VehicleFactory(contract=in_force, immatriculation="KL-456-MN")
 
-    page = staff.get(TAGS_URL).content.decode()
+    page = as_staff.get(TAGS_URL).content.decode()
 
     assert "FLT-0002" in page and "KL-456-MN" in page
     assert "DEV-0001" not in page
 
 
 def test_replacing_or_deleting_a_model_removes_its_former_file_from_storage(
-    staff, _private_storage, django_capture_on_commit_callbacks
+    as_superuser, _private_storage, django_capture_on_commit_callbacks
 ):
-    template = add_template(staff)
+    template = add_template(as_superuser)
     first = template.file.name
     change_url = reverse("intranet:documents_documenttemplate_change", args=[template.pk])
 
     with django_capture_on_commit_callbacks(execute=True):
-        staff.post(change_url, template_form(upload(docx_bytes("{{ motif }}")), name="Autre"))
+        as_superuser.post(
+            change_url, template_form(upload(docx_bytes("{{ motif }}")), name="Autre")
+        )
 
     template.refresh_from_db()
     assert stored_files(_private_storage) == [template.file.name] != [first]
 
     delete_url = reverse("intranet:documents_documenttemplate_delete", args=[template.pk])
     with django_capture_on_commit_callbacks(execute=True):
-        response = staff.post(delete_url, {"post": "yes"})
+        response = as_superuser.post(delete_url, {"post": "yes"})
 
     assert response.status_code == 302
     assert not DocumentTemplate.objects.filter(pk=template.pk).exists()

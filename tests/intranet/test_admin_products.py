@@ -72,10 +72,8 @@ def dropdown_options(page: str) -> dict[str, str]:
     return {value: html.unescape(label) for value, label in options}
 
 
-def test_dropdown_offers_only_attestations_of_contract_or_beneficiary(
-    client, staff_user, templates
-):
-    client.force_login(staff_user)
+def test_dropdown_offers_only_attestations_of_contract_or_beneficiary(client, superuser, templates):
+    client.force_login(superuser)
 
     for url in (ADD_URL, change_url(factories.ProductFactory(name="Flotte automobile"))):
         response = client.get(url)
@@ -87,10 +85,10 @@ def test_dropdown_offers_only_attestations_of_contract_or_beneficiary(
         assert str(templates["client"].pk) not in options
 
 
-def test_attach_two_models_with_titles_then_trash_one(client, staff_user, templates):
+def test_attach_two_models_with_titles_then_trash_one(client, superuser, templates):
     product = factories.ProductFactory(name="Flotte automobile")
     contrat, carte = templates["contrat"], templates["beneficiaire"]
-    client.force_login(staff_user)
+    client.force_login(superuser)
 
     rows = [
         {"template": contrat.pk, "extranet_title": "Attestation de flotte", "position": 1},
@@ -125,9 +123,9 @@ def test_attach_two_models_with_titles_then_trash_one(client, staff_user, templa
     assert "Carte verte d&#x27;un véhicule" not in page
 
 
-def test_title_is_optional(client, staff_user, templates):
+def test_title_is_optional(client, superuser, templates):
     product = factories.ProductFactory(name="RC Pro")
-    client.force_login(staff_user)
+    client.force_login(superuser)
 
     rows = [{"template": templates["contrat"].pk, "extranet_title": "", "position": 0}]
     response = client.post(change_url(product), product_form(product, rows))
@@ -137,11 +135,11 @@ def test_title_is_optional(client, staff_user, templates):
 
 
 def test_a_template_of_another_type_or_entity_is_refused_even_when_posted(
-    client, staff_user, templates
+    client, superuser, templates
 ):
     """Bypassing the dropdown changes nothing: the page errs and saves nothing at all."""
     product = factories.ProductFactory(name="Multirisque immeuble")
-    client.force_login(staff_user)
+    client.force_login(superuser)
 
     for other in (templates["courrier"], templates["client"]):
         rows = [
@@ -160,9 +158,9 @@ def test_a_template_of_another_type_or_entity_is_refused_even_when_posted(
         assert product.name == "Multirisque immeuble"
 
 
-def test_the_same_model_twice_on_a_product_is_refused(client, staff_user, templates):
+def test_the_same_model_twice_on_a_product_is_refused(client, superuser, templates):
     product = factories.ProductFactory(name="Santé collective")
-    client.force_login(staff_user)
+    client.force_login(superuser)
     row = {"template": templates["contrat"].pk, "extranet_title": "", "position": 0}
 
     response = client.post(change_url(product), product_form(product, [row, row]))
@@ -171,8 +169,8 @@ def test_the_same_model_twice_on_a_product_is_refused(client, staff_user, templa
     assert not product.attestation_models.exists()
 
 
-def test_create_a_product_with_its_models_in_one_save(client, staff_user, templates):
-    client.force_login(staff_user)
+def test_create_a_product_with_its_models_in_one_save(client, superuser, templates):
+    client.force_login(superuser)
     data = product_form(
         Product(name="Flotte poids lourds", beneficiary_kind="vehicule"),
         [{"template": templates["beneficiaire"].pk, "extranet_title": "", "position": 0}],

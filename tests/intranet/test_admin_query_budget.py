@@ -80,10 +80,11 @@ def test_contract_list(client, staff_user, portfolio, django_assert_max_num_quer
         f"?client__account_manager__id__exact={staff_user.pk}&o=-6",  # latest date d'effet first
         f"?client={Client.objects.get(nom='Client 007 SAS').pk}",
     ):
-        # session, user, cabinet (site header), count of the filtered rows, the page of
-        # 100 contracts joined to client and product, filter choices: products, insurers
-        # (distinct), account managers; the selected client's name for its filter.
-        with django_assert_max_num_queries(9):
+        # session, user, the user's permissions and their groups' (a gestionnaire's are
+        # read once per request), cabinet (site header), count of the filtered rows, the
+        # page of 100 contracts joined to client and product, filter choices: products,
+        # insurers (distinct), account managers; the selected client's name for its filter.
+        with django_assert_max_num_queries(11):
             response = client.get(changelist + query)
 
         assert response.status_code == 200
@@ -102,10 +103,10 @@ def test_quittance_list(client, staff_user, portfolio, django_assert_max_num_que
         f"?contract__product__id__exact={portfolio[1].pk}&q=client+01",
         "?status__exact=emise&soldee=oui",
     ):
-        # session, user, cabinet, count of the filtered rows, the page of quittances
-        # joined to contract and client with the payments' sum as a subquery, the
-        # products of the product filter.
-        with django_assert_max_num_queries(6):
+        # session, user, user and group permissions, cabinet, count of the filtered rows,
+        # the page of quittances joined to contract and client with the payments' sum as
+        # a subquery, the products of the product filter.
+        with django_assert_max_num_queries(8):
             response = client.get(changelist + query)
 
         assert response.status_code == 200
@@ -119,9 +120,9 @@ def test_quittance_list(client, staff_user, portfolio, django_assert_max_num_que
 def test_client_list(client, staff_user, portfolio, django_assert_max_num_queries):
     client.force_login(staff_user)
 
-    # session, user, cabinet, count, the page of clients with their account manager
-    # and contract count, the account managers of the filter.
-    with django_assert_max_num_queries(6):
+    # session, user, user and group permissions, cabinet, count, the page of clients
+    # with their account manager and contract count, the account managers of the filter.
+    with django_assert_max_num_queries(8):
         response = client.get(reverse("intranet:contracts_client_changelist"))
 
     assert response.status_code == 200
@@ -136,18 +137,21 @@ def test_contract_and_quittance_pages_do_not_list_every_row(
     contract = Contract.objects.get(numero="CT-000042")
     quittance = contract.quittances.get()
 
+    # Every page also reads the user's permissions and their groups' (2 queries, added
+    # to each budget below): a gestionnaire's rights come from the « Gestionnaires » group.
     pages = {
-        # session, user, cabinet, the products' dropdown.
-        reverse("intranet:contracts_contract_add"): 4,
+        # session, user, cabinet, the products' dropdown; and the contract's content type,
+        # which Django caches for the process once read (the add page reads it first).
+        reverse("intranet:contracts_contract_add"): 4 + 2 + 1,
         # session, user, contract, its beneficiary count, its product (beneficiary
         # columns), quittances with their balance, documents, guarantees, beneficiaries,
         # cabinet, content type (history link), the selected client, products' dropdown.
-        reverse("intranet:contracts_contract_change", args=[contract.pk]): 13,
-        # session, user, cabinet.
-        reverse("intranet:contracts_quittance_add"): 3,
+        reverse("intranet:contracts_contract_change", args=[contract.pk]): 13 + 2,
+        # session, user, cabinet; the quittance's content type, read once (see above).
+        reverse("intranet:contracts_quittance_add"): 3 + 2 + 1,
         # session, user, quittance with its balance, payments, cabinet, content type,
         # the selected contract.
-        reverse("intranet:contracts_quittance_change", args=[quittance.pk]): 7,
+        reverse("intranet:contracts_quittance_change", args=[quittance.pk]): 7 + 2,
     }
     for url, budget in pages.items():
         with django_assert_max_num_queries(budget):

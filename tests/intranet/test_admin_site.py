@@ -100,8 +100,8 @@ def test_header_and_title_show_the_cabinet_name_for_one_query(client, staff_user
     assert len(cabinet_queries) == 1
 
 
-def test_cabinet_is_one_editable_row(client, staff_user):
-    client.force_login(staff_user)
+def test_cabinet_is_one_editable_row(client, superuser):
+    client.force_login(superuser)
 
     response = client.get(reverse("intranet:contracts_cabinet_changelist"))
 
@@ -153,15 +153,15 @@ def one_of_everything(client_a, client_a_user, other_staff):
         title="Attestation d'assurance",
         pdf_file=ContentFile(b"%PDF-1.4", name="attestation.pdf"),
     )
-    Group.objects.create(name="Gestionnaires")
+    Group.objects.get_or_create(name="Gestionnaires")
     return contract
 
 
-def test_every_registered_page_answers_for_staff(client, staff_user, one_of_everything):
+def test_every_registered_page_answers_for_staff(client, superuser, one_of_everything):
     """A cheap guard against a broken admin configuration, including the other modules'."""
-    client.force_login(staff_user)
+    client.force_login(superuser)
     request = RequestFactory().get("/")
-    request.user = staff_user
+    request.user = superuser
 
     for model, model_admin in site._registry.items():
         info = (site.name, model._meta.app_label, model._meta.model_name)

@@ -1,9 +1,6 @@
 """The intranet side of prior validation: the task page's attestation block, « Valider » and
 « Refuser », the staff download, « Demandes d'attestation » and the contract's requests."""
 
-import html
-import re
-
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
@@ -19,18 +16,13 @@ from tests.documents.validation_helpers import (
     request_submit,
     validation_template_make,
 )
+from tests.helpers import page_text
 
 pytestmark = pytest.mark.django_db
 
 
 def url(name, *args) -> str:
     return reverse(f"intranet:{name}", args=args)
-
-
-def text(response) -> str:
-    """The page as a reader sees it: tags dropped, entities decoded, spaces collapsed."""
-    body = re.sub(r"<script.*?</script>", " ", response.content.decode(), flags=re.S)
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
 
 
 def with_perm(user, codename: str):
@@ -56,12 +48,6 @@ def held(fleet, template, validation, client_a_user, django_capture_on_commit_ca
         return request_held(
             user=client_a_user, contract=contract, template=template, beneficiary=vehicle
         )
-
-
-@pytest.fixture
-def as_bob(client, other_staff):
-    client.force_login(other_staff)
-    return client
 
 
 def task_page(http, request):
@@ -99,7 +85,7 @@ def test_task_page_shows_who_asked_what_and_opens_the_attestation_at_once(
         response = task_page(as_bob, held)
 
     assert response.status_code == 200
-    page = text(response)
+    page = page_text(response)
     assert "Demandée par charlie@dupont.fr" in page
     assert f"Le {held.created_at.astimezone().strftime('%d/%m/%Y')}" in page
     assert "Contrat FL-2026-0042 – Transports Dupont SAS" in page
@@ -138,7 +124,7 @@ def test_buttons_wait_for_the_attestation_to_be_generated(
     response = task_page(as_bob, pending)
 
     content = response.content.decode()
-    assert "Les boutons s'activent dès que l'attestation est générée." in text(response)
+    assert "Les boutons s'activent dès que l'attestation est générée." in page_text(response)
     assert 'value="Valider" disabled' in content and 'value="Refuser" disabled' in content
     assert "attestation-open" not in content
     assert "window.location.reload" in content  # the page updates itself
@@ -146,7 +132,7 @@ def test_buttons_wait_for_the_attestation_to_be_generated(
     # A POST anyway (a page left open) decides nothing.
     response = approve(as_bob, pending)
     assert response.status_code == 302
-    assert "encore en cours de génération" in text(as_bob.get(response["Location"]))
+    assert "encore en cours de génération" in page_text(as_bob.get(response["Location"]))
     assert Task.objects.get(pk=pending.task_id).is_open
 
 
@@ -156,7 +142,7 @@ def test_staff_who_may_only_view_tasks_see_the_block_without_buttons(client, hel
     response = task_page(client, held)
 
     assert response.status_code == 200
-    assert "Ouvrir l'attestation" in text(response)
+    assert "Ouvrir l'attestation" in page_text(response)
     assert 'value="Valider"' not in response.content.decode()
     assert approve(client, held).status_code == 403
     assert Task.objects.get(pk=held.task_id).is_open
@@ -166,7 +152,7 @@ def test_other_tasks_have_no_attestation_block(as_bob, client_a, other_staff):
     task = factories.TaskFactory(client=client_a, recipient_users=[other_staff])
     response = as_bob.get(url("tasks_inbox_task", task.pk))
     assert response.status_code == 200
-    assert "Demande d'attestation" not in text(response)
+    assert "Demande d'attestation" not in page_text(response)
 
 
 # -- « Valider » / « Refuser » ----------------------------------------------------------------
@@ -181,7 +167,7 @@ def test_valider_shares_the_attestation_and_closes_the_task_with_who_and_when(
 
     assert response.status_code == 302
     assert response["Location"] == url("tasks_inbox_task", held.task_id)
-    page = text(as_bob.get(response["Location"]))
+    page = page_text(as_bob.get(response["Location"]))
     assert "L'attestation est validée : elle est partagée sur l'extranet du client." in page
     assert "Statut Validée" in page  # the task
     assert "Traitée par Bob" in page
@@ -200,7 +186,7 @@ def test_refuser_destroys_the_attestation_and_keeps_the_reason(
     with django_capture_on_commit_callbacks(execute=True):
         response = refuse(as_bob, held, reason="Contrat suspendu pour impayé.")
 
-    page = text(as_bob.get(response["Location"]))
+    page = page_text(as_bob.get(response["Location"]))
     assert "La demande est refusée : l'attestation est détruite (Word et PDF)." in page
     assert "Motif du refus Contrat suspendu pour impayé." in page
     assert "Détruite (Word et PDF) après le refus." in page
@@ -212,23 +198,23 @@ def test_refuser_destroys_the_attestation_and_keeps_the_reason(
 
 
 def test_the_second_click_is_told_who_decided(
-    client, held, other_staff, staff_user, django_capture_on_commit_callbacks
+    client, held, other_staff, superuser, django_capture_on_commit_callbacks
 ):
     client.force_login(other_staff)
     with django_capture_on_commit_callbacks(execute=True):
         refuse(client, held, reason="Non")
-    client.force_login(staff_user)
+    client.force_login(superuser)
 
     response = approve(client, held)
 
-    page = text(client.get(response["Location"]))
+    page = page_text(client.get(response["Location"]))
     assert "Cette tâche a déjà été traitée par Bob (refusée) le " in page
     assert AttestationRequest.objects.get(pk=held.pk).status == "refused"
 
 
 def test_a_refusal_reason_too_long_decides_nothing(as_bob, held):
     response = refuse(as_bob, held, reason="x" * 2001)
-    assert "Le motif est trop long" in text(as_bob.get(response["Location"]))
+    assert "Le motif est trop long" in page_text(as_bob.get(response["Location"]))
     assert Task.objects.get(pk=held.task_id).is_open
 
 
@@ -286,9 +272,10 @@ def test_requests_list_filters_and_searches_within_a_query_budget(
     client.force_login(staff_user)
     changelist = url("documents_attestationrequest_changelist")
 
-    # session, user, the count, the page's rows with contract, client, account and decider,
-    # the date hierarchy (2: first/last date, the days), the cabinet.
-    with django_assert_max_num_queries(7):
+    # session, user, the user's and their groups' permissions, the count, the page's rows
+    # with contract, client, account and decider, the date hierarchy (2: first/last date,
+    # the days), the cabinet.
+    with django_assert_max_num_queries(9):
         response = client.get(changelist)
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == 31
@@ -311,7 +298,7 @@ def test_request_page_keeps_its_history_after_the_document_is_destroyed(
     response = client.get(url("documents_attestationrequest_change", held.pk))
 
     assert response.status_code == 200
-    page = text(response)
+    page = page_text(response)
     assert "Refusée" in page and "Pas couvert" in page and "Détruite" in page
     for step in ("Demande envoyée", "Attestation générée", "Demande refusée"):
         assert step in page
@@ -332,13 +319,13 @@ def test_contract_page_lists_its_requests_with_their_history(
         )
     client.force_login(staff_user)
 
-    # The contract page's 13 (see test_admin_query_budget), plus the requests with their
+    # The contract page's 13 + 2 (see test_admin_query_budget), plus the requests with their
     # accounts, and their histories with their actors in one query, however many there are.
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(15 + 2):
         response = client.get(url("contracts_contract_change", contract.pk))
 
     assert response.status_code == 200
-    page = text(response)
+    page = page_text(response)
     assert "Demandes d'attestation" in page
     assert page.count("Demande envoyée") == 21
     assert "Attestation générée" in page

@@ -22,8 +22,8 @@ def template_form(**overrides) -> dict:
     return {key: value for key, value in data.items() if value is not None}
 
 
-def test_add_form_offers_the_page_settings(client, staff_user):
-    client.force_login(staff_user)
+def test_add_form_offers_the_page_settings(client, superuser):
+    client.force_login(superuser)
 
     html = client.get(ADD_URL).content.decode()
 
@@ -35,8 +35,8 @@ def test_add_form_offers_the_page_settings(client, staff_user):
     assert "Marquer comme prioritaire" in html
 
 
-def test_a_template_needs_a_recipient(client, staff_user):
-    client.force_login(staff_user)
+def test_a_template_needs_a_recipient(client, superuser):
+    client.force_login(superuser)
 
     response = client.post(ADD_URL, template_form())
 
@@ -45,8 +45,8 @@ def test_a_template_needs_a_recipient(client, staff_user):
     assert not TaskTemplate.objects.exists()
 
 
-def test_extranet_validation_needs_an_extranet_trigger(client, staff_user):
-    client.force_login(staff_user)
+def test_extranet_validation_needs_an_extranet_trigger(client, superuser):
+    client.force_login(superuser)
 
     response = client.post(
         ADD_URL, template_form(trigger=Trigger.MANUAL, recipient_account_manager="on")
@@ -56,8 +56,8 @@ def test_extranet_validation_needs_an_extranet_trigger(client, staff_user):
     assert not TaskTemplate.objects.exists()
 
 
-def test_save_a_template_with_group_and_products(client, staff_user, other_staff):
-    client.force_login(staff_user)
+def test_save_a_template_with_group_and_products(client, superuser, other_staff):
+    client.force_login(superuser)
     gestion = Group.objects.create(name="Gestion")
     flotte = factories.ProductFactory(name="Flotte automobile")
 
@@ -79,8 +79,8 @@ def test_save_a_template_with_group_and_products(client, staff_user, other_staff
     assert template.is_priority and not template.recipient_account_manager
 
 
-def test_extranet_accounts_cannot_be_recipients(client, staff_user, client_a_user):
-    client.force_login(staff_user)
+def test_extranet_accounts_cannot_be_recipients(client, superuser, client_a_user):
+    client.force_login(superuser)
 
     response = client.post(ADD_URL, template_form(recipient_users=[client_a_user.pk]))
 

@@ -126,14 +126,14 @@ def test_extranet_and_inactive_users_have_no_inbox(client_a, client_a_user, othe
     assert not tasks_for_user(user=other_staff).exists()
 
 
-def test_only_recipients_or_the_permission_decide(client_a, staff_user, other_staff, carol):
+def test_only_recipients_or_the_permission_decide(client_a, superuser, other_staff, carol):
     task = factories.TaskFactory(client=client_a, recipient_users=[carol])
     outsider = factories.StaffFactory(is_superuser=False)
 
     assert task_can_decide(task=task, user=carol)
     assert not task_can_decide(task=task, user=other_staff)
     assert not task_can_decide(task=task, user=outsider)
-    assert task_can_decide(task=task, user=staff_user)  # superuser: every permission
+    assert task_can_decide(task=task, user=superuser)  # superuser: every permission
 
     outsider.user_permissions.add(Permission.objects.get(codename="decide_any_task"))
     outsider = type(outsider).objects.get(pk=outsider.pk)  # fresh permission cache

@@ -3,12 +3,13 @@ from collections.abc import Collection
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import get_connection
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from contracts.mail import email_message, recipient_language
 from modulr.formatting import format_date, user_display_name
 
 from .jobs import notify_task_recipients
@@ -133,11 +134,18 @@ def task_recipients_notify(*, task_id: int) -> int:
     if task is None:
         return 0
     url = settings.SITE_URL.rstrip("/") + reverse("intranet:tasks_inbox_task", args=[task.pk])
+    context = {
+        "task": task,
+        "url": url,
+        "due": format_date(task.due_date),
+        "requested_by": user_display_name(task.requested_by) if task.requested_by else "",
+    }
     messages = [
-        EmailMessage(
-            subject=_email_subject(task),
-            body=_email_body(task, recipient, url),
-            to=[recipient.email],
+        email_message(
+            name="task_assigned",
+            context={**context, "name": user_display_name(recipient)},
+            to=recipient.email,
+            language=recipient_language(recipient),
         )
         for recipient in task_recipients(task=task).exclude(email="")
     ]
@@ -145,34 +153,3 @@ def task_recipients_notify(*, task_id: int) -> int:
         get_connection().send_messages(messages)
     Task.objects.filter(pk=task.pk).update(notified_at=timezone.now())
     return len(messages)
-
-
-def _email_subject(task: Task) -> str:
-    if task.is_priority:
-        return gettext("[Prioritaire] Nouvelle tâche : %(subject)s") % {"subject": task.subject}
-    return gettext("Nouvelle tâche : %(subject)s") % {"subject": task.subject}
-
-
-def _email_body(task: Task, recipient, url: str) -> str:
-    name = user_display_name(recipient)
-    lines = [
-        gettext("Bonjour %(name)s,") % {"name": name},
-        "",
-        gettext("Une nouvelle tâche vous est adressée dans l'intranet."),
-        "",
-        gettext("Objet : %(subject)s") % {"subject": task.subject},
-        gettext("Type : %(type)s") % {"type": task.get_type_display()},
-        gettext("Client : %(client)s") % {"client": task.client},
-    ]
-    if task.contract is not None:
-        lines.append(gettext("Contrat : %(contract)s") % {"contract": task.contract})
-    if task.requested_by is not None:
-        who = user_display_name(task.requested_by)
-        lines.append(gettext("Demandée par : %(who)s") % {"who": who})
-    lines.append(gettext("Échéance : %(date)s") % {"date": format_date(task.due_date)})
-    if task.is_priority:
-        lines.append(gettext("Cette tâche est prioritaire."))
-    if task.description:
-        lines += ["", task.description]
-    lines += ["", gettext("Pour la traiter : %(url)s") % {"url": url}]
-    return "\n".join(lines) + "\n"

@@ -2,14 +2,7 @@
 
     .venv/bin/python bench/conversion.py [--count 2] [--conversions 1000] [--stop-after 500]
 
-Starts its own pool (`manage.py run_converters` on free ports), so it runs beside `make run`,
-and converts with docgen directly (no Django in this process). The measuring functions take
-any `convert(docx) -> pdf` callable: bench/generation.py reuses them with rendering +
-conversion.
-
-Targets: warm p50 ≤ 250 ms for a one-page model, ≥ 6× faster than one-shot soffice
-in the same run, ≥ 8 documents/s with 16 concurrent callers and no failure, converter memory
-not growing without bound.
+Own converter pool on free ports, docgen called directly (no Django); docs/benchmarks.md.
 """
 
 from __future__ import annotations

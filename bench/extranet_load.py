@@ -3,8 +3,7 @@
     .venv/bin/python bench/extranet_load.py [--clients 16] [--requests 160] [--workers 4]
                                             [--web-workers 3] [--rate 6,0] [--poll 0.05]
 
-Sets up its own database, Redis database, converters, worker and gunicorn, measures POST →
-PDF downloaded per phase, and stops everything. How it works: docs/benchmarks.md.
+Own database, Redis, converters, worker and gunicorn; POST → PDF per phase; docs/benchmarks.md.
 """
 
 from __future__ import annotations

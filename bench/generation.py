@@ -2,14 +2,7 @@
 
     .venv/bin/python bench/generation.py [--runs 50] [--conversions 1000] [--count 2]
 
-Runs on a throwaway SQLite database and private storage of its own (seeded with the demo
-cabinet and its demo models), with its own converter pool: it never touches ``var/``.
-Measuring functions come from bench/conversion.py. Prints:
-- render time (sandboxed child process) p50/p95, and docxtpl alone in-process for comparison;
-- generation time (number, render, convert, store, row) p50/p95, warm pool vs one-shot soffice,
-  and the conversion alone on the pool;
-- throughput with 16 concurrent generations;
-- converter memory over 1,000 generations.
+Own SQLite database, files and converter pool (never ``var/``); what it prints: docs/benchmarks.md.
 """
 
 from __future__ import annotations

@@ -1,3 +1,7 @@
+"""Authentication backend of the extranet: client accounts log in with their e-mail address,
+matched without case; staff keep Django's username login on the intranet.
+"""
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 

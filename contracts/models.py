@@ -1,3 +1,8 @@
+"""The cabinet and its book of business: clients and their extranet accounts, contracts with
+their guarantees and beneficiaries (person, vehicle, building), quittances and payments.
+No rule lives here: eligibility and balances are in ``contracts.selectors``.
+"""
+
 from decimal import Decimal
 
 from django.conf import settings

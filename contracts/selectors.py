@@ -1,3 +1,8 @@
+"""Reads with a rule in them: which clients and contracts an extranet account reaches, a
+quittance's balance (« entièrement soldée »), whether a contract is in force and eligible
+today, which beneficiaries are current. Each rule is one function, called by every caller.
+"""
+
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass

@@ -1,9 +1,6 @@
-"""Demo attestation models (``manage.py seed_demo_documents``, after ``seed_demo``).
-
-The Word files are built here with python-docx, like a broker's own letterhead models:
-header with the cabinet's details, footer with its ORIAS number, « Nous soussignés … »,
-the guarantees table. Each goes through the real upload path (``template_check`` then
-``document_template_sync_fields``), so a demo model is checked like any other.
+"""Demo attestation models (``manage.py seed_demo_documents``, after ``seed_demo``), built
+with python-docx like a broker's letterhead models (header, ORIAS footer, guarantees table).
+Each goes through the real upload check, so a demo model is checked like any other.
 Idempotent: a model that exists (by name) is left as staff may have changed it.
 """
 

@@ -1,3 +1,8 @@
+"""Document templates (the broker's Word models) and their configured fields, the product ↔
+attestation-model link, stored documents, the attestation counter, and the attestation
+requests with their audit trail. Rules live in services, selectors and ``attestations/``.
+"""
+
 import secrets
 
 from django.conf import settings

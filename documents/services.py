@@ -1,10 +1,8 @@
 """Writes of the documents app: model fields, attestation numbers, generation, preview.
 
-The generation pipeline is ``attestation_generate``: number → tag context → sandboxed
-render (``documents.engine``, ``docgen``) → PDF (``docgen.convert``) → files in the private
-storage → the Document row. Call it outside a transaction: the counter row stays locked
-until the caller's transaction ends, and files cannot be unwritten by a rollback that
-happens after this function returns.
+``attestation_generate`` is the pipeline: number → tag context → sandboxed render → PDF →
+private storage → Document row. Call it outside a transaction (the counter row stays locked
+until the caller's transaction ends; files cannot be unwritten by a later rollback).
 """
 
 from __future__ import annotations

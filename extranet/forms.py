@@ -1,3 +1,8 @@
+"""Extranet forms: login by e-mail, password reset (extranet accounts only), and the
+attestation request form (beneficiary, model, one input per field of the model). They
+validate input; the rules are in ``documents.attestations``.
+"""
+
 import logging
 from dataclasses import dataclass
 

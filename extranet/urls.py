@@ -1,3 +1,5 @@
+"""URLs of the extranet (client portal), in French."""
+
 from django.urls import path
 
 from . import views

@@ -1,14 +1,7 @@
-"""Attestation requests in the intranet: prior validation and the audit trail.
-
-- the attestation block of a validation task's page (shown by ``task_views``): who asked, when,
-  for which contract and beneficiary, with which values, « Ouvrir l'attestation »,
-  « Valider » / « Refuser », and the request's history;
-- the views behind those buttons, and the staff download of a document (inline);
-- « Demandes d'attestation », read only, with each request's audit trail, and a summary of
-  the requests on the contract page.
-
-The rules (who decides, what a decision does, who may open a document) live in
-``documents.attestations.validation``; these views check input, call it and render.
+"""Attestation requests in the intranet: a validation task's attestation block (values,
+« Ouvrir l'attestation », « Valider » / « Refuser », history), the views behind its buttons,
+the staff download of a document, and « Demandes d'attestation » (read only, audit trail).
+The rules live in ``documents.attestations``; these views check input, call them, render.
 """
 
 from django import forms

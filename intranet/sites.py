@@ -1,3 +1,7 @@
+"""The intranet's admin site: staff only, titled with the cabinet's name, with « Mes tâches »
+and the custom document views registered by the admin modules.
+"""
+
 from django.contrib import admin
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _

@@ -1,3 +1,7 @@
+"""The Celery application. Jobs live in ``<app>/jobs.py`` (``tasks`` is our workflow app)
+and are discovered there; with no broker configured they run in-process.
+"""
+
 import os
 
 from celery import Celery

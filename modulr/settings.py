@@ -1,9 +1,7 @@
-"""modulr settings.
-
-With no environment at all the app runs on its embedded default: SQLite in
-``var/``, files on local disk in ``var/private`` (never under a public URL),
-background jobs run in-process. ``DATABASE_URL`` and ``CELERY_BROKER_URL``
-switch to PostgreSQL and a real Celery worker; nothing else changes.
+"""modulr settings, from the environment (django-environ). With no environment at all the app
+runs on its embedded default: SQLite in ``var/``, private files in ``var/private``, jobs
+in-process. ``DATABASE_URL`` and ``CELERY_BROKER_URL`` switch to PostgreSQL and a real Celery
+worker; the README « Configuration » lists every variable.
 """
 
 from pathlib import Path

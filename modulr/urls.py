@@ -1,3 +1,5 @@
+"""Root URLs: the extranet at ``/extranet/``, the intranet at ``/intranet/``."""
+
 from django.urls import include, path
 from django.views.generic import RedirectView
 

@@ -1,3 +1,7 @@
+"""Insurance products (« Flotte automobile », « Multirisque »…) and the kind of beneficiary
+a product covers (person, vehicle, building), which decides what a client may pick.
+"""
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 

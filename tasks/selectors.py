@@ -1,3 +1,8 @@
+"""Reads of the task workflow: applicable task templates, a task's recipients (users, groups,
+the client's account manager), a staff member's inbox, who may decide a task, and the
+« déjà traitée par … » sentence.
+"""
+
 from collections.abc import Collection
 
 from django.contrib.auth import get_user_model

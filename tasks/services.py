@@ -1,3 +1,7 @@
+"""Writes of the task workflow: create tasks from the templates a trigger matches, decide a
+task (one decision, a conditional UPDATE), and e-mail its recipients once.
+"""
+
 import datetime
 from collections.abc import Collection
 

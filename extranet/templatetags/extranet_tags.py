@@ -1,3 +1,7 @@
+"""Template tags of the extranet: the cabinet's name, and dates (28/11/2026) and amounts
+(1 500,00 €) in French through ``modulr.formatting``.
+"""
+
 import datetime
 
 from django import template

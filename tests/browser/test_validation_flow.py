@@ -1,4 +1,4 @@
-"""Prior validation end to end, in headless Chromium (issue 5).
+"""Prior validation end to end, in headless Chromium.
 
 A client sends a request under validation and reads that it went to the cabinet; Bob, the
 task's recipient, opens « Mes tâches », opens the attestation from the task, and clicks

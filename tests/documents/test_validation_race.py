@@ -1,4 +1,4 @@
-"""Two people deciding the same validation task at once, on PostgreSQL (issue 5, rule 6).
+"""Two people deciding the same validation task at once, on PostgreSQL.
 
 One validates while the other refuses, released together by a barrier, a hundred times.
 Each time exactly one decision wins, and the storage agrees with it: validated, the Word

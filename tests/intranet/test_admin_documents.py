@@ -1,5 +1,5 @@
 """Document templates in the intranet: upload checking, « Configurer le modèle »,
-the tag dictionary and the preview (issue 3)."""
+the tag dictionary and the preview."""
 
 import datetime
 

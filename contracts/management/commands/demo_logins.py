@@ -1,3 +1,5 @@
+"""``manage.py demo_logins``: prints the intranet and extranet URLs and the demo accounts."""
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand

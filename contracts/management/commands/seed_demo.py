@@ -1,3 +1,5 @@
+"""``manage.py seed_demo``: the demo cabinet, its products, clients, contracts and accounts."""
+
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 

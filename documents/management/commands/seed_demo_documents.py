@@ -1,3 +1,5 @@
+"""``manage.py seed_demo_documents``: the demo attestation models, checked like any upload."""
+
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 

@@ -152,7 +152,7 @@ def _mark_down(port: int, seconds: float = _DOWN_SECONDS) -> None:
     _down_until[port] = time.monotonic() + seconds
 
 
-class _Transport(xmlrpc.client.Transport):
+class TimeoutTransport(xmlrpc.client.Transport):
     """XML-RPC over HTTP with a socket timeout, and without the stdlib's silent resend.
 
     xmlrpc.client resends a request once when the connection drops: a document that crashes
@@ -180,7 +180,7 @@ def _rpc_convert(host: str, port: int, docx: bytes, timeout: float) -> bytes:
     """
     proxy = xmlrpc.client.ServerProxy(
         f"http://{host}:{port}",
-        transport=_Transport(timeout),
+        transport=TimeoutTransport(timeout),
         allow_none=True,
     )
     try:

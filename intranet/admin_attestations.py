@@ -236,25 +236,8 @@ class AttestationRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         ),
         (_("Génération"), {"fields": ("error", "attempts")}),
     )
-    readonly_fields = (
-        "title",
-        "status",
-        "needs_validation",
-        "numero",
-        "attestation",
-        "user",
-        "created_at",
-        "contract_link",
-        "client",
-        "beneficiary_label",
-        "typed_values",
-        "task_link",
-        "decided_by",
-        "decided_at",
-        "refusal_reason",
-        "error",
-        "attempts",
-    )
+    # Everything shown is read only: the fields are the fieldsets'.
+    readonly_fields = tuple(name for _title, options in fieldsets for name in options["fields"])
 
     actions = ["retry_generation"]
 

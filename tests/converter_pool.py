@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from docgen import UNO_PORT_OFFSET, instance_dir
+from docgen.convert import TimeoutTransport
 
 POOL_SIZE = 2
 START_TIMEOUT = 90
@@ -52,20 +53,11 @@ def free_converter_ports(count: int) -> list[int]:
     return ports
 
 
-class _Transport(xmlrpc.client.Transport):
-    def __init__(self, timeout: float):
-        super().__init__()
-        self._timeout = timeout
-
-    def make_connection(self, host):
-        connection = super().make_connection(host)
-        connection.timeout = self._timeout
-        return connection
-
-
 def converter_answers(port: int, timeout: float = 5) -> bool:
     """The unoserver on `port` answers, with its LibreOffice connected."""
-    proxy = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{port}", transport=_Transport(timeout))
+    proxy = xmlrpc.client.ServerProxy(
+        f"http://127.0.0.1:{port}", transport=TimeoutTransport(timeout)
+    )
     try:
         return proxy.info()["api"] == "3"
     except (OSError, xmlrpc.client.Error):

@@ -10,6 +10,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
+from contracts.auth import login_key
 from contracts.mail import email_message, recipient_language
 from contracts.models import Beneficiary
 from contracts.selectors import beneficiaries_current, clients_for_user
@@ -52,9 +53,9 @@ class EmailLoginForm(AuthenticationForm):
     }
 
     def clean_username(self) -> str:
-        # One spelling per address: axes counts failures per (username, IP), and
-        # « Charlie@Dupont.fr » must not get 5 more tries than « charlie@dupont.fr ».
-        return self.cleaned_data["username"].strip().lower()
+        # The account is found by its address in lower case (axes counts under the same
+        # spelling: ``contracts.auth.axes_username``).
+        return login_key(self.cleaned_data["username"])
 
     def confirm_login_allowed(self, user) -> None:
         super().confirm_login_allowed(user)

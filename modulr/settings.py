@@ -99,6 +99,8 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 0.25
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# One counter per account whatever the case or spaces typed (the logins match without case).
+AXES_USERNAME_CALLABLE = "contracts.auth.axes_username"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 # A French page (HTTP 429) for a locked-out login, on both portals.
 AXES_LOCKOUT_TEMPLATE = "extranet/lockout.html"

@@ -4,9 +4,11 @@ in-process. ``DATABASE_URL`` and ``CELERY_BROKER_URL`` switch to PostgreSQL and 
 worker; the README « Configuration » lists every variable.
 """
 
+import ipaddress
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -21,6 +23,16 @@ SECRET_KEY = env.str(
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Our reverse proxies (addresses or CIDRs): only a request from one of them has its client's
+# address read from X-Forwarded-For (modulr.http.client_ip). Empty: the header is ignored.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES : « {_proxy} » n'est ni une adresse IP ni un réseau (CIDR)."
+        ) from None
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -101,6 +113,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # One counter per account whatever the case or spaces typed (the logins match without case).
 AXES_USERNAME_CALLABLE = "contracts.auth.axes_username"
+# Behind the proxy every client shares its address: the client's own, read safely.
+AXES_CLIENT_IP_CALLABLE = "modulr.http.client_ip"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 # A French page (HTTP 429) for a locked-out login, on both portals.
 AXES_LOCKOUT_TEMPLATE = "extranet/lockout.html"

@@ -6,7 +6,8 @@ RUN bash scripts/install-system-deps.sh && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml .
 RUN pip install --no-cache-dir .
 COPY . .
-RUN pip install --no-cache-dir -e . && python manage.py compilemessages -l fr \
-    && python manage.py collectstatic --noinput -v0
+# Build steps only (no secret in the image): the settings want SECRET_KEY when DEBUG is off.
+RUN pip install --no-cache-dir -e . && DEBUG=true python manage.py compilemessages -l fr \
+    && DEBUG=true python manage.py collectstatic --noinput -v0
 EXPOSE 8000
 CMD ["gunicorn", "modulr.wsgi", "--bind", "0.0.0.0:8000"]

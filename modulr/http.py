@@ -27,6 +27,18 @@ def _address(value: str):
         return None
 
 
+def _trusted(address, proxies) -> bool:
+    return any(address in network for network in proxies)
+
+
+def request_from_trusted_proxy(request) -> bool:
+    """Whether the connection's peer is one of ``TRUSTED_PROXIES``."""
+    address = _address(request.META.get("REMOTE_ADDR", ""))
+    return address is not None and _trusted(
+        address, trusted_proxy_networks(settings.TRUSTED_PROXIES)
+    )
+
+
 def client_ip(request) -> str:
     """The address of the client: the peer of the connection, unless that peer is one of our
     proxies (``TRUSTED_PROXIES``), then the right-most address of X-Forwarded-For that is not.
@@ -39,11 +51,7 @@ def client_ip(request) -> str:
     remote = request.META.get("REMOTE_ADDR", "")
     proxies = trusted_proxy_networks(settings.TRUSTED_PROXIES)
     current = _address(remote)
-
-    def trusted(address) -> bool:
-        return any(address in network for network in proxies)
-
-    if current is None or not trusted(current):
+    if current is None or not _trusted(current, proxies):
         return remote
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     for entry in reversed(forwarded.split(",")):
@@ -51,6 +59,6 @@ def client_ip(request) -> str:
         if address is None:
             break
         current = address
-        if not trusted(address):
+        if not _trusted(address, proxies):
             break
     return str(current)

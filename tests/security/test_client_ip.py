@@ -70,3 +70,13 @@ def test_a_spoofed_header_does_not_escape_a_lockout(client, client_a_user, behin
     for attempt in range(5):
         login(client, f"198.51.100.{attempt}", "mauvais", remote_addr="203.0.113.7")
     assert login(client, "198.51.100.99", PASSWORD, remote_addr="203.0.113.7").status_code == 429
+
+
+def test_https_is_believed_from_the_trusted_proxy_only(client, db, behind_proxy, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    login_page = reverse("extranet:login")
+    spoofed = client.get(login_page, HTTP_X_FORWARDED_PROTO="https", REMOTE_ADDR="203.0.113.7")
+    assert spoofed.status_code == 301
+    assert spoofed.url.startswith("https://")
+    proxied = client.get(login_page, HTTP_X_FORWARDED_PROTO="https", REMOTE_ADDR=PROXY)
+    assert proxied.status_code == 200

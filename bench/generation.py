@@ -52,8 +52,8 @@ VALUES = {"motif": "Salon Solutrans", "date_debut": "17/11/2026", "date_fin": "2
 
 def _setup():
     call_command("migrate", verbosity=0)
-    call_command("seed_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
-    call_command("seed_demo_documents", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    call_command("seed_demo", "--force", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    call_command("seed_demo_documents", "--force", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
     template = DocumentTemplate.objects.get(name="Attestation véhicule – événement")
     contract = Contract.objects.get(numero="FL-24-0001")
     vehicle = contract.beneficiaries.get(immatriculation="GE-481-KT")

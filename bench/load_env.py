@@ -84,8 +84,8 @@ def seed(clients: int) -> list[Account]:
 
     quiet = {"verbosity": 0, "stdout": open(os.devnull, "w")}  # noqa: SIM115
     call_command("migrate", **quiet)
-    call_command("seed_demo", **quiet)
-    call_command("seed_demo_documents", **quiet)
+    call_command("seed_demo", "--force", **quiet)  # DEBUG is off, as in production
+    call_command("seed_demo_documents", "--force", **quiet)
     User = get_user_model()
     manager = User.objects.get(username="gestionnaire")
     fleet = Product.objects.get(name="Flotte automobile")

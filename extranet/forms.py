@@ -14,8 +14,10 @@ from contracts.auth import login_key
 from contracts.mail import email_message, recipient_language
 from contracts.models import Beneficiary
 from contracts.selectors import beneficiaries_current, clients_for_user
+from contracts.services import password_reset_attempt_allowed
 from documents.attestations.selectors import attestation_models_for
 from documents.forms import template_field_form_field
+from modulr.http import client_ip
 from products.models import BeneficiaryKind
 
 logger = logging.getLogger(__name__)
@@ -77,6 +79,15 @@ class ClientPasswordResetForm(PasswordResetForm):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
+
+    def save(self, *args, request=None, **kwargs):
+        """Sends the e-mail unless the address or the client's address asked too often; the
+        answer page is the same either way."""
+        email = self.cleaned_data["email"]
+        if not password_reset_attempt_allowed(email=email, client_ip=client_ip(request)):
+            logger.warning("Réinitialisation de mot de passe limitée : aucun e-mail envoyé.")
+            return
+        super().save(*args, request=request, **kwargs)
 
     def get_users(self, email):
         users = super().get_users(email)

@@ -179,6 +179,10 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="modulr <ne-pas-repondre@modulr.local>")
 
 LOGIN_URL = "extranet:login"
+# « Mot de passe oublié »: at most this many e-mails per address, and per client address, per
+# hour (counted in the cache: set CACHE_URL to Redis when several processes serve the site).
+PASSWORD_RESET_PER_HOUR = env.int("PASSWORD_RESET_PER_HOUR", default=5)
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 # Celery: no broker configured means jobs run in-process (embedded default).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")

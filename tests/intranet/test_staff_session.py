@@ -6,6 +6,8 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.urls import reverse
 
+from intranet.middleware import REFRESHED_KEY
+
 INTRANET = reverse("intranet:index")
 PASSWORD = "motdepasse-solide-42"  # tests.factories.UserFactory's
 
@@ -16,10 +18,15 @@ def _database_sessions(settings):
 
 
 def idle_for(client, hours: int) -> None:
-    """As if the last request had been ``hours`` ago: the stored expiry moves back as much."""
-    session = Session.objects.get(session_key=client.session.session_key)
-    session.expire_date -= timedelta(hours=hours)
-    session.save()
+    """As if the last request had been ``hours`` ago: the idle clock's start and the stored
+    expiry move back as much."""
+    session = client.session
+    if REFRESHED_KEY in session:
+        session[REFRESHED_KEY] -= hours * 3600
+        session.save()
+    stored = Session.objects.get(session_key=session.session_key)
+    stored.expire_date -= timedelta(hours=hours)
+    stored.save()
 
 
 def test_a_staff_session_lasts_a_working_day_from_the_last_request(as_staff, settings):

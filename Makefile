@@ -6,6 +6,14 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
 .PHONY: run test setup system-deps system-deps-browser messages lint bench clean
 
+# The embedded default is DEBUG on over plain HTTP on 127.0.0.1, unless the environment or .env
+# says otherwise: with DEBUG off the settings require SECRET_KEY and HTTPS.
+ifeq ($(origin DEBUG),undefined)
+ifeq ($(shell grep -sE '^[[:space:]]*DEBUG=' .env),)
+run setup messages: export DEBUG := true
+endif
+endif
+
 run: setup
 	@bash scripts/run.sh
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import secrets
 import statistics
 import sys
 import tempfile
@@ -22,6 +23,8 @@ _TMP = tempfile.TemporaryDirectory(prefix="modulr-bench-")
 os.environ["DATABASE_URL"] = f"sqlite:///{_TMP.name}/bench.sqlite3"
 os.environ["PRIVATE_ROOT"] = f"{_TMP.name}/private"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "modulr.settings")
+# DEBUG stays off (it would keep every query in memory); a key of the run's own.
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(48))
 sys.path.insert(0, str(BASE_DIR))
 
 _spec = importlib.util.spec_from_file_location(
@@ -49,8 +52,8 @@ VALUES = {"motif": "Salon Solutrans", "date_debut": "17/11/2026", "date_fin": "2
 
 def _setup():
     call_command("migrate", verbosity=0)
-    call_command("seed_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
-    call_command("seed_demo_documents", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    call_command("seed_demo", "--force", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    call_command("seed_demo_documents", "--force", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
     template = DocumentTemplate.objects.get(name="Attestation véhicule – événement")
     contract = Contract.objects.get(numero="FL-24-0001")
     vehicle = contract.beneficiaries.get(immatriculation="GE-481-KT")

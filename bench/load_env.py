@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import secrets
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -33,6 +34,11 @@ os.environ.update(
         "AXES_ENABLED": "false",
         "ATTESTATION_REQUESTS_PER_HOUR": "1000000",
         "DEBUG": "false",
+        # Production settings, but over plain HTTP on 127.0.0.1, with a key of the run's own.
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "SECURE_SSL_REDIRECT": "false",
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
         "LOG_LEVEL": "WARNING",
         # Temporary files of every process started (render zygotes' sockets) under ours.
         "TMPDIR": str(TMP),
@@ -78,8 +84,8 @@ def seed(clients: int) -> list[Account]:
 
     quiet = {"verbosity": 0, "stdout": open(os.devnull, "w")}  # noqa: SIM115
     call_command("migrate", **quiet)
-    call_command("seed_demo", **quiet)
-    call_command("seed_demo_documents", **quiet)
+    call_command("seed_demo", "--force", **quiet)  # DEBUG is off, as in production
+    call_command("seed_demo_documents", "--force", **quiet)
     User = get_user_model()
     manager = User.objects.get(username="gestionnaire")
     fleet = Product.objects.get(name="Flotte automobile")

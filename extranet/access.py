@@ -10,6 +10,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -28,7 +29,8 @@ def client_required(view):
 
     We answer 403 rather than log the account out: a staff member who follows an extranet
     link keeps their intranet session. The clients the account reaches are left on
-    ``request.extranet_clients`` (one query, reused by the pages).
+    ``request.extranet_clients`` (one query, reused by the pages). What the view answers is
+    sent ``Cache-Control: private, no-store``.
     """
 
     @wraps(view)
@@ -44,7 +46,11 @@ def client_required(view):
         if not clients:
             return render(request, "extranet/forbidden.html", status=403)
         request.extranet_clients = clients
-        return view(request, *args, **kwargs)
+        response = view(request, *args, **kwargs)
+        # Every page behind this shows a client's data: no shared or browser cache keeps it
+        # (a back button after logout, a proxy). Downloads say so already; this merges.
+        patch_cache_control(response, private=True, no_store=True)
+        return response
 
     return wrapper
 

@@ -10,11 +10,14 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
+from contracts.auth import login_key
 from contracts.mail import email_message, recipient_language
 from contracts.models import Beneficiary
 from contracts.selectors import beneficiaries_current, clients_for_user
+from contracts.services import password_reset_attempt_allowed
 from documents.attestations.selectors import attestation_models_for
 from documents.forms import template_field_form_field
+from modulr.http import client_ip
 from products.models import BeneficiaryKind
 
 logger = logging.getLogger(__name__)
@@ -52,9 +55,9 @@ class EmailLoginForm(AuthenticationForm):
     }
 
     def clean_username(self) -> str:
-        # One spelling per address: axes counts failures per (username, IP), and
-        # « Charlie@Dupont.fr » must not get 5 more tries than « charlie@dupont.fr ».
-        return self.cleaned_data["username"].strip().lower()
+        # The account is found by its address in lower case (axes counts under the same
+        # spelling: ``contracts.auth.axes_username``).
+        return login_key(self.cleaned_data["username"])
 
     def confirm_login_allowed(self, user) -> None:
         super().confirm_login_allowed(user)
@@ -76,6 +79,15 @@ class ClientPasswordResetForm(PasswordResetForm):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
+
+    def save(self, *args, request=None, **kwargs):
+        """Sends the e-mail unless the address or the client's address asked too often; the
+        answer page is the same either way."""
+        email = self.cleaned_data["email"]
+        if not password_reset_attempt_allowed(email=email, client_ip=client_ip(request)):
+            logger.warning("Réinitialisation de mot de passe limitée : aucun e-mail envoyé.")
+            return
+        super().save(*args, request=request, **kwargs)
 
     def get_users(self, email):
         users = super().get_users(email)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from contracts.auth import login_key
 from contracts.models import Beneficiary, Guarantee
 from contracts.selectors import (
     beneficiaries_current,
@@ -94,7 +95,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         response = super().form_valid(form)
         # Whoever proved they own the address is no longer locked out by failed logins.
-        for username in {self.user.get_username(), self.user.email.lower()}:
+        for username in {login_key(self.user.get_username()), login_key(self.user.email)}:
             axes_reset(username=username)
         return response
 

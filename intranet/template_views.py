@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.forms import modelformset_factory
+from django.forms import BaseModelFormSet, modelformset_factory
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -77,7 +77,11 @@ class DocumentTemplateViewsMixin:
     def configure_view(self, request, object_id: int):
         template = self._template_or_404(request, object_id, change=True)
         FieldFormSet = modelformset_factory(
-            TemplateField, form=TemplateFieldForm, extra=0, can_delete=False
+            TemplateField,
+            form=TemplateFieldForm,
+            formset=TemplateFieldFormSet,
+            extra=0,
+            can_delete=False,
         )
         formset = FieldFormSet(
             request.POST if request.method == "POST" else None,
@@ -171,6 +175,15 @@ class DocumentTemplateViewsMixin:
             form.add_error(None, str(exc))
             return None
         return private_file_response(data, filename=filename, inline=True)
+
+
+class TemplateFieldFormSet(BaseModelFormSet):
+    """The fields of one template. Django's formset accepts in each row's hidden id any
+    TemplateField (then saves nothing and says it did): here only this template's."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        form.fields[self.model._meta.pk.name].queryset = self.get_queryset()
 
 
 class TemplateFieldForm(forms.ModelForm):

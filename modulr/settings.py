@@ -4,9 +4,12 @@ in-process. ``DATABASE_URL`` and ``CELERY_BROKER_URL`` switch to PostgreSQL and 
 worker; the README « Configuration » lists every variable.
 """
 
+import ipaddress
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -14,13 +17,33 @@ VAR_DIR = BASE_DIR / "var"
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
+# DEBUG off is production: it needs its own SECRET_KEY and speaks HTTPS only (below). The
+# embedded default (`make run`) turns DEBUG on and runs over plain HTTP on 127.0.0.1.
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str(
-    "SECRET_KEY", default="dev-only-insecure-key-change-me-in-production-0123456789"
-)
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        # A public default key would let anyone forge sessions and password-reset links.
+        raise ImproperlyConfigured(
+            "SECRET_KEY est obligatoire quand DEBUG est désactivé : définissez la variable "
+            "d'environnement SECRET_KEY (au moins 50 caractères aléatoires)."
+        )
+    SECRET_KEY = "dev-only-insecure-key-for-debug-only-never-in-production-0123456789"
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+CSRF_TRUSTED_ORIGINS = env.list(
+    "CSRF_TRUSTED_ORIGINS", default=["{0.scheme}://{0.netloc}".format(urlsplit(SITE_URL))]
+)
+# Our reverse proxies (addresses or CIDRs): only a request from one of them has its client's
+# address read from X-Forwarded-For (modulr.http.client_ip). Empty: the header is ignored.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES : « {_proxy} » n'est ni une adresse IP ni un réseau (CIDR)."
+        ) from None
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -41,6 +64,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: what the rest reads of the proxy's headers, only when it is our proxy.
+    "modulr.middleware.UntrustedProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -48,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "intranet.middleware.StaffSessionIdleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -94,11 +120,33 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# HTTPS. On by default when DEBUG is off; each can be turned off from the environment (a
+# plain-HTTP test server). The proxy's X-Forwarded-Proto is only believed from TRUSTED_PROXIES
+# (modulr.middleware.UntrustedProxyHeadersMiddleware drops it from anyone else).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+# "HTTP_X_FORWARDED_PROTO,https"; empty: never from a header.
+_proxy_ssl_header = env.list("SECURE_PROXY_SSL_HEADER", default=["HTTP_X_FORWARDED_PROTO", "https"])
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header) if _proxy_ssl_header else None
+if SECURE_PROXY_SSL_HEADER is not None and len(SECURE_PROXY_SSL_HEADER) != 2:
+    raise ImproperlyConfigured(
+        "SECURE_PROXY_SSL_HEADER : un en-tête et sa valeur, par exemple "
+        "« HTTP_X_FORWARDED_PROTO,https »."
+    )
+
 # django-axes: 5 failures lock the (username, IP) pair for 15 minutes.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 0.25
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# One counter per account whatever the case or spaces typed (the logins match without case).
+AXES_USERNAME_CALLABLE = "contracts.auth.axes_username"
+# Behind the proxy every client shares its address: the client's own, read safely.
+AXES_CLIENT_IP_CALLABLE = "modulr.http.client_ip"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 # A French page (HTTP 429) for a locked-out login, on both portals.
 AXES_LOCKOUT_TEMPLATE = "extranet/lockout.html"
@@ -132,6 +180,13 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="modulr <ne-pas-repondre@modulr.local>")
 
 LOGIN_URL = "extranet:login"
+# A staff session ends after this long without a request (a working day); clients' keep
+# Django's SESSION_COOKIE_AGE.
+SESSION_STAFF_IDLE_SECONDS = env.int("SESSION_STAFF_IDLE_SECONDS", default=9 * 3600)
+# « Mot de passe oublié »: at most this many e-mails per address, and per client address, per
+# hour (counted in the cache: set CACHE_URL to Redis when several processes serve the site).
+PASSWORD_RESET_PER_HOUR = env.int("PASSWORD_RESET_PER_HOUR", default=5)
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 # Celery: no broker configured means jobs run in-process (embedded default).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")

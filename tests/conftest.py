@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from contracts.demo import demo_group_seed
@@ -32,6 +33,14 @@ def _private_storage(settings, tmp_path):
         },
     }
     return root
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Counters kept in the cache (« Mot de passe oublié » per address) start at zero."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

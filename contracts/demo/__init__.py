@@ -97,15 +97,16 @@ def demo_group_seed(name: str) -> Group:
 
 def _seed_user(login: DemoLogin):
     staff = login.portal == "intranet"
-    user, _created = get_user_model().objects.update_or_create(
+    user, created = get_user_model().objects.update_or_create(
         username=login.username,
         defaults={
             "email": login.email, "first_name": login.first_name, "last_name": login.last_name,
             "is_staff": staff, "is_superuser": login.is_superuser, "is_active": True,
         },
     )  # fmt: skip
-    # Re-hashing would change the row on every run: only when the password differs.
-    if not user.check_password(DEMO_PASSWORD):
+    # Only a new account, or one that has no password yet, gets the published demo password:
+    # a password someone chose since is never put back to it.
+    if created or not user.password or not user.has_usable_password():
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
     if login.group:

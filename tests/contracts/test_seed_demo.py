@@ -7,7 +7,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from contracts.demo import DEMO_PASSWORD, seed_demo
 from contracts.models import (
@@ -57,9 +57,9 @@ def snapshot() -> dict[str, list]:
 
 
 def test_running_it_twice_changes_nothing():
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--force", stdout=StringIO())
     first = snapshot()
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--force", stdout=StringIO())
     assert snapshot() == first
     assert len(first["Contract"]) == 9
     assert len(first["User"]) == 6
@@ -98,7 +98,7 @@ def test_contracts_are_in_the_promised_states(today):
 
 
 def test_the_command_uses_today():
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--force", stdout=StringIO())
     paid = Contract.objects.get(numero="FL-24-0001")
     assert contract_eligibility(contract=paid).eligible
     unpaid = contract_eligibility(contract=Contract.objects.get(numero="FL-25-0077"))
@@ -191,7 +191,7 @@ def test_staff_groups_and_permissions():
 
 
 def test_demo_logins_prints_the_urls_and_the_accounts():
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--force", stdout=StringIO())
     out = StringIO()
     call_command("demo_logins", "--url", "http://demo.example:9000/", stdout=out)
     text = out.getvalue()
@@ -214,3 +214,49 @@ def test_demo_logins_defaults_to_site_url_and_says_when_accounts_are_missing(set
     text = out.getvalue()
     assert "https://attestations.cabinet.fr/intranet/" in text
     assert "python manage.py seed_demo" in text
+
+
+# --- Never in production by accident -------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["seed_demo", "seed_demo_documents"])
+def test_refused_when_debug_is_off_unless_forced(settings, command):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG est désactivé.*--force"):
+        call_command(command, stdout=StringIO())
+    assert not get_user_model().objects.exists()
+    assert not Contract.objects.exists()
+
+
+def test_forced_it_runs_with_debug_off(settings):
+    settings.DEBUG = False
+    call_command("seed_demo", "--force", stdout=StringIO())
+    call_command("seed_demo_documents", "--force", stdout=StringIO())
+    assert Contract.objects.count() == 9
+
+
+def test_runs_without_force_when_debug_is_on(settings):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=StringIO())
+    assert Contract.objects.count() == 9
+
+
+def test_a_changed_demo_password_survives_another_run():
+    call_command("seed_demo", "--force", stdout=StringIO())
+    direction = get_user_model().objects.get(username="direction")
+    direction.set_password("Un-vrai-secret-2026")
+    direction.save()
+    call_command("seed_demo", "--force", stdout=StringIO())
+    direction.refresh_from_db()
+    assert direction.check_password("Un-vrai-secret-2026")
+    assert not direction.check_password(DEMO_PASSWORD)
+
+
+def test_an_unusable_password_gets_the_demo_one():
+    call_command("seed_demo", "--force", stdout=StringIO())
+    User = get_user_model()
+    gestionnaire = User.objects.get(username="gestionnaire")
+    gestionnaire.set_unusable_password()
+    gestionnaire.save()
+    call_command("seed_demo", "--force", stdout=StringIO())
+    assert User.objects.get(username="gestionnaire").check_password(DEMO_PASSWORD)

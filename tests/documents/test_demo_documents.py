@@ -14,12 +14,14 @@ from tests import docx_models
 
 @pytest.fixture
 def demo(db):
-    call_command("seed_demo", stdout=StringIO())
-    call_command("seed_demo_documents", stdout=StringIO())
+    call_command("seed_demo", "--force", stdout=StringIO())
+    call_command("seed_demo_documents", "--force", stdout=StringIO())
 
 
 def test_demo_models_on_their_products_idempotently(demo):
-    call_command("seed_demo_documents", stdout=StringIO())  # a second run changes nothing
+    call_command(
+        "seed_demo_documents", "--force", stdout=StringIO()
+    )  # a second run changes nothing
 
     links = {
         (link.product.name, link.template.name, link.template.entity)

@@ -1,12 +1,12 @@
 """``manage.py seed_demo``: the demo cabinet, its products, clients, contracts and accounts."""
 
-from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from contracts.demo import DEMO_LOGINS, DEMO_PASSWORD, seed_demo
+from contracts.demo.command import DemoSeedCommand
 
 
-class Command(BaseCommand):
+class Command(DemoSeedCommand):
     help = _(
         "Crée (ou remet à jour) le cabinet de démonstration : produits, clients, contrats, "
         "quittances et comptes. Sans effet s'il est relancé."

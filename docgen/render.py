@@ -79,6 +79,16 @@ def render_context(
 
 # -- the sandbox process ----------------------------------------------------------------------
 
+# The only variables the sandbox inherits: a model runs there, so it holds no secret of the
+# app (SECRET_KEY, DATABASE_URL, the broker's and the storage's credentials...).
+SANDBOX_ENV_KEYS = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR")
+
+
+def sandbox_env() -> dict[str, str]:
+    env = {key: os.environ[key] for key in SANDBOX_ENV_KEYS if key in os.environ}
+    env.setdefault("PATH", "/usr/bin:/bin")
+    return env
+
 
 class _Zygote:
     """The helper process that forks one sandboxed child per job (see docgen.sandbox)."""
@@ -112,7 +122,9 @@ class _Zygote:
             [sys.executable, "-I", sandbox.__file__, self.sock_path],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            close_fds=True,
+            env=sandbox_env(),
+            close_fds=True,  # no connection of the parent (database, broker) is inherited
+            pass_fds=(),
             start_new_session=True,  # a Ctrl-C meant for the web server is not for us
         )
         self.owner = os.getpid()

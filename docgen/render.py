@@ -25,6 +25,7 @@ import time
 from collections.abc import Collection
 
 from . import sandbox
+from .fetching import DocxUnreadable, docx_fetch_problem
 from .i18n import _
 from .messages import reply_message
 from .styles import docx_unused_styles_drop
@@ -242,4 +243,11 @@ def render_docx(
     )
     if not reply.get("ok"):
         raise TemplateInvalid(reply_message(reply))
+    # Again on the filled document: the model's tags could have built a field code.
+    try:
+        problem = docx_fetch_problem(docx)
+    except DocxUnreadable:
+        problem = _("Le document rempli n'est pas un document Word lisible.")
+    if problem:
+        raise TemplateInvalid(problem)
     return docx

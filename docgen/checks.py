@@ -1,19 +1,20 @@
 """The upload check of a broker's Word model: ``template_check``.
 
-A real .docx only (not .docm/.dotx, not a renamed file), no external resource nor field code
-that fetches one, every tag compiles in the render sandbox and a strict trial render passes.
+A real .docx only (not .docm/.dotx, not a renamed file), no external resource, embedded
+object nor field code that fetches one (docgen.fetching), every tag compiles in the render
+sandbox and a strict trial render passes.
 Returns the unknown tags (the client's fields), or raises ``TemplateInvalid`` in French.
 """
 
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from pathlib import PurePosixPath
 
 from lxml import etree
 
+from .fetching import DocxUnreadable, docx_fetch_problem
 from .i18n import _
 from .messages import reply_message
 from .render import (
@@ -38,14 +39,6 @@ TEMPLATE_MAINS = {
 OFFICE_DOCUMENT_REL = (
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument",
     "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument",
-)
-# A clickable link is not fetched by LibreOffice: Word turns every e-mail address and web
-# address typed in a footer into one, so refusing them would refuse most real models.
-SAFE_LINK_SCHEMES = ("http://", "https://", "mailto:", "tel:")
-# Field codes that make Word or LibreOffice load another file or URL.
-FETCHING_FIELDS = re.compile(
-    r"(?<![A-Za-z])(INCLUDEPICTURE|INCLUDETEXT|INCLUDE|LINK|DDEAUTO|DDE|IMPORT)(?![A-Za-z])",
-    re.IGNORECASE,
 )
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
@@ -110,11 +103,15 @@ def _check_package(data: bytes) -> None:
         _check_main_part(archive, names)
         if any(PurePosixPath(n).name.lower() == "vbaproject.bin" for n in names):
             raise TemplateInvalid(_docm_message())
-        for name in sorted(names):
-            if name.endswith(".rels"):
-                _check_relationships(_read_xml(archive, name))
-            elif name.startswith("word/") and name.endswith(".xml"):
-                _check_fields(archive.read(name))
+    try:
+        problem = docx_fetch_problem(data)
+    except DocxUnreadable as error:
+        raise TemplateInvalid(
+            _("Ce fichier n'est pas un document Word .docx lisible (partie %(name)s).")
+            % {"name": str(error)}
+        ) from None
+    if problem:
+        raise TemplateInvalid(problem)
 
 
 def _docm_message() -> str:
@@ -157,41 +154,4 @@ def _check_main_part(archive: zipfile.ZipFile, names: set[str]) -> None:
     if content_type != DOCX_MAIN:
         raise TemplateInvalid(
             _("Ce fichier n'est pas un document Word .docx (Excel, PowerPoint ou autre ?).")
-        )
-
-
-def _check_relationships(root) -> None:
-    for rel in root:
-        if (rel.get("TargetMode") or "").lower() != "external":
-            continue
-        target = rel.get("Target", "")
-        is_link = (rel.get("Type") or "").endswith("/hyperlink")
-        if is_link and target.lower().startswith(SAFE_LINK_SCHEMES):
-            continue
-        raise TemplateInvalid(
-            _(
-                "Le modèle fait référence à une ressource externe (image liée, modèle "
-                "distant…) : « %(target)s ». Insérez les images dans le document au lieu de "
-                "les lier (Insertion > Images > Cet appareil), puis déposez-le à nouveau."
-            )
-            % {"target": target[:120]}
-        )
-
-
-def _check_fields(xml: bytes) -> None:
-    if b"instrText" not in xml and b"fldSimple" not in xml:
-        return
-    root = etree.fromstring(xml, _XML_PARSER)
-    # An instruction may be split over several runs: join them before looking.
-    instructions = "".join(t.text or "" for t in root.iter("{*}instrText"))
-    for simple in root.iter("{*}fldSimple"):
-        instructions += " " + " ".join(v for k, v in simple.attrib.items() if k.endswith("instr"))
-    match = FETCHING_FIELDS.search(instructions)
-    if match:
-        raise TemplateInvalid(
-            _(
-                "Le modèle contient un champ Word qui va chercher un fichier ou une adresse "
-                "extérieure (%(field)s) : supprimez-le."
-            )
-            % {"field": match.group(1).upper()}
         )

@@ -26,8 +26,10 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+from .fetching import DocxUnreadable, docx_fetch_problem
 from .i18n import _
 from .instances import instance_dir, instance_kill, instance_pid, soffice_binary
+from .profile import profile_harden
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +67,7 @@ def convert_to_pdf(
     taken under ``state_dir / "oneshot"``.
     """
     _check_docx(docx)
+    _check_fetches_nothing(docx)
     state_dir, timeout = Path(state_dir), float(timeout)
     if ports:
         pool = _Pool(ports=list(ports), host=host, state_dir=state_dir)
@@ -85,6 +88,17 @@ def _check_docx(docx: bytes) -> None:
     except (zipfile.BadZipFile, ValueError):
         pass
     raise ConversionError(_("Le fichier n'est pas un document Word (.docx) lisible."))
+
+
+def _check_fetches_nothing(docx: bytes) -> None:
+    """Nothing in the document may fetch a file or an address (docgen.fetching): checked
+    at upload and after the render already, and once more here, whoever the caller."""
+    try:
+        problem = docx_fetch_problem(docx)
+    except DocxUnreadable:
+        problem = _("LibreOffice ne parvient pas à ouvrir ce document Word.")
+    if problem:
+        raise ConversionError(problem)
 
 
 # -- the pool: a caller flocks a free converter, then converts on it (docs/engine.md) ------
@@ -273,6 +287,7 @@ def _soffice_once(docx: bytes, *, timeout: float, soffice: str, state_dir: Path)
         _oneshot_profile(state_dir) as profile,
         tempfile.TemporaryDirectory(prefix="docgen-pdf-") as tmp,
     ):
+        profile_harden(profile)  # nothing in a document is fetched
         source = Path(tmp) / "document.docx"
         source.write_bytes(docx)
         command = _soffice_command(soffice, profile=profile, source=source)

@@ -26,6 +26,7 @@ from .instances import (
     port_is_free,
     soffice_binary,
 )
+from .profile import profile_harden
 
 logger = logging.getLogger(__name__)
 
@@ -158,6 +159,7 @@ class ConverterSupervisor:
         tmp = instance.dir / "tmp"
         shutil.rmtree(tmp, ignore_errors=True)  # inputs left by a conversion that was killed
         tmp.mkdir(mode=0o700)
+        profile_harden(instance.dir / "profile")  # nothing in a document is fetched
         output = None if self.verbose else open(instance.dir / "unoserver.log", "wb")  # noqa: SIM115
         try:
             instance.process = subprocess.Popen(

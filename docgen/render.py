@@ -25,6 +25,7 @@ import time
 from collections.abc import Collection
 
 from . import sandbox
+from .fetching import DocxUnreadable, docx_fetch_problem
 from .i18n import _
 from .messages import reply_message
 from .styles import docx_unused_styles_drop
@@ -79,6 +80,16 @@ def render_context(
 
 # -- the sandbox process ----------------------------------------------------------------------
 
+# The only variables the sandbox inherits: a model runs there, so it holds no secret of the
+# app (SECRET_KEY, DATABASE_URL, the broker's and the storage's credentials...).
+SANDBOX_ENV_KEYS = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR")
+
+
+def sandbox_env() -> dict[str, str]:
+    env = {key: os.environ[key] for key in SANDBOX_ENV_KEYS if key in os.environ}
+    env.setdefault("PATH", "/usr/bin:/bin")
+    return env
+
 
 class _Zygote:
     """The helper process that forks one sandboxed child per job (see docgen.sandbox)."""
@@ -112,7 +123,9 @@ class _Zygote:
             [sys.executable, "-I", sandbox.__file__, self.sock_path],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            close_fds=True,
+            env=sandbox_env(),
+            close_fds=True,  # no connection of the parent (database, broker) is inherited
+            pass_fds=(),
             start_new_session=True,  # a Ctrl-C meant for the web server is not for us
         )
         self.owner = os.getpid()
@@ -230,4 +243,11 @@ def render_docx(
     )
     if not reply.get("ok"):
         raise TemplateInvalid(reply_message(reply))
+    # Again on the filled document: the model's tags could have built a field code.
+    try:
+        problem = docx_fetch_problem(docx)
+    except DocxUnreadable:
+        problem = _("Le document rempli n'est pas un document Word lisible.")
+    if problem:
+        raise TemplateInvalid(problem)
     return docx

@@ -166,11 +166,34 @@ def part_kind(partname: str) -> str:
     return "other"
 
 
+# ``{{r x }}`` and ``{{p x }}`` (the tag's braces and letter possibly split over runs): docxtpl
+# drops the run (the paragraph) around them and expects a RichText (a paragraph) object, so
+# a client's text vanishes. Values here are only ever plain text (the context is JSON): they
+# print as ``{{ x }}``, in the run or paragraph the broker formatted.
+_RICH_VALUE_TAG = re.compile(r"\{((?:<[^>]*>)*)\{((?:<[^>]*>)*)[rp](?=(?:<[^>]*>)*\s)")
+# Document properties docxtpl fills (and keywords, which it leaves out), rendered as plain
+# text: python-docx escapes what it stores, so autoescaping would escape twice (A &amp; B).
+PROPERTIES = ("author", "comments", "identifier", "keywords", "language", "subject", "title")
+
+
 class _Docx(DocxTemplate):
-    """Remembers the XML being rendered, to point at the paragraph an error comes from."""
+    """Remembers the XML being rendered, to point at the paragraph an error comes from;
+    prints plain text through ``{{r }}``, ``{{p }}`` and the document properties."""
 
     last_source = ""
     last_part = ""
+
+    def patch_xml(self, src_xml):
+        return super().patch_xml(_RICH_VALUE_TAG.sub(r"{\1{\2", src_xml))
+
+    def render_properties(self, context, jinja_env=None):
+        env = (jinja_env or make_env()).overlay(autoescape=False)
+        props = self.docx.core_properties
+        for prop in PROPERTIES:
+            source = getattr(props, prop) or ""
+            if source:
+                self.last_part, self.last_source = "/docProps/core.xml", source
+                setattr(props, prop, env.from_string(source).render(context))
 
     def render_xml_part(self, src_xml, part, context, jinja_env=None):
         self.last_source = re.sub(r"<w:p([ >])", r"\n<w:p\1", src_xml)
@@ -190,7 +213,7 @@ def model_parts(tpl: DocxTemplate) -> list[tuple[str, str]]:
             blob = part.blob.decode("utf-8") if isinstance(part.blob, bytes) else part.blob
             parts.append((str(part.partname), tpl.patch_xml(blob)))
     props = tpl.docx.core_properties
-    for prop in ("author", "comments", "identifier", "language", "subject", "title"):
+    for prop in PROPERTIES:
         parts.append(("/docProps/core.xml", getattr(props, prop) or ""))
     return parts
 

@@ -65,6 +65,16 @@ def template_check(*, data: bytes, filename: str, timeout: float | None = None) 
     )
 
 
+def fonts_missing(docx: bytes) -> list[tuple[str, str]]:
+    """(font, substitute) for each font of a model that the server lacks."""
+    return docgen.docx_fonts_missing(docx)
+
+
+def fonts_warnings(docx: bytes) -> list[str]:
+    """The same, as French sentences for staff: a warning, never a refusal."""
+    return docgen.docx_fonts_warnings(docx)
+
+
 def instance_dir(port: int) -> Path:
     return docgen.instance_dir(converters_dir(), port)
 

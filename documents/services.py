@@ -177,6 +177,15 @@ def _template_bytes(template: DocumentTemplate) -> bytes:
         return handle.read()
 
 
+def template_fonts_warnings(template: DocumentTemplate) -> list[str]:
+    """The model's fonts that the server lacks, and their substitutes, in French sentences."""
+    from .engine import fonts_warnings
+
+    if not template.file:
+        return []
+    return fonts_warnings(_template_bytes(template))
+
+
 def _convert(docx: bytes) -> bytes:
     from .engine import convert_to_pdf
 

@@ -36,6 +36,7 @@ class DocumentTemplateForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # None: the file was not (re)placed, so the fields stay as they are.
         self.unknown_tags: list[str] | None = None
+        self.font_warnings: list[str] = []
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")
@@ -48,6 +49,7 @@ class DocumentTemplateForm(forms.ModelForm):
             self.unknown_tags = engine.template_check(data=data, filename=upload.name)
         except engine.TemplateInvalid as exc:
             raise ValidationError(str(exc), code="invalid_template") from exc
+        self.font_warnings = engine.fonts_warnings(data)
         return upload
 
 
@@ -112,6 +114,8 @@ class DocumentTemplateAdmin(DocumentTemplateViewsMixin, admin.ModelAdmin):
         previous = form.initial.get("file")
         previous_name = getattr(previous, "name", previous) or ""
         super().save_model(request, obj, form, change)
+        for warning in form.font_warnings:
+            messages.warning(request, warning)
         if change:
             services.document_template_file_replaced(template=obj, previous_name=previous_name)
         if form.unknown_tags is None:

@@ -146,6 +146,8 @@ class DocumentTemplateViewsMixin:
                 response = self._preview_response(template, contract, form)
                 if response is not None:
                     return response
+        for warning in services.template_fonts_warnings(template):
+            messages.warning(request, warning)
         query = request.GET.get("q", "").strip()
         return TemplateResponse(
             request,

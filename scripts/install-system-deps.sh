@@ -7,9 +7,11 @@
 set -euo pipefail
 # fonts-symbola: emoji typed by clients, drawn in the PDF (LibreOffice 7.4 prints colour
 # emoji fonts as blanks, so a monochrome one, on purpose).
+# fonts-noto-core (Arabic, Hebrew, and most other scripts) and fonts-noto-cjk (Chinese,
+# Japanese, Korean): without them LibreOffice prints no glyph for what DejaVu lacks.
 pkgs=(libreoffice-writer-nogui python3-uno poppler-utils gettext
       fonts-liberation2 fonts-crosextra-carlito fonts-crosextra-caladea fonts-dejavu-core
-      fonts-symbola)
+      fonts-symbola fonts-noto-core fonts-noto-cjk)
 if [[ "${1:-}" == "--browser" ]]; then
   pkgs+=(chromium)
 fi

@@ -128,36 +128,23 @@ STORAGES = {
 MEDIA_ROOT = str(PRIVATE_ROOT)
 FILE_UPLOAD_PERMISSIONS = 0o640
 # A bucket name moves them to S3-compatible object storage (django-storages): a private
-# bucket, no ACL sent (objects stay as private as the bucket), never overwritten, downloads
-# by a redirect to a URL signed for STORAGE_SIGNED_URL_SECONDS.
+# bucket; downloads redirect to a URL signed for STORAGE_SIGNED_URL_SECONDS.
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 STORAGE_SIGNED_URL_SECONDS = env.int("STORAGE_SIGNED_URL_SECONDS", default=60)
 if AWS_STORAGE_BUCKET_NAME:
-    from botocore.config import Config as _BotoConfig
+    from modulr.object_storage import s3_storage_options
 
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": AWS_STORAGE_BUCKET_NAME,
-            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
-            # Empty: boto3 finds the credentials itself (instance role, ~/.aws).
-            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
-            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
-            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
-            "default_acl": None,
-            "querystring_auth": True,
-            "querystring_expire": STORAGE_SIGNED_URL_SECONDS,
-            "file_overwrite": False,
-            # A storage that does not answer fails the generation in seconds, not minutes.
-            # ("path": MinIO-like servers that have no bucket.host names.)
-            "client_config": _BotoConfig(
-                signature_version="s3v4",
-                s3={"addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="auto")},
-                connect_timeout=5,
-                read_timeout=30,
-                retries={"max_attempts": 3, "mode": "standard"},
-            ),
-        },
+        "OPTIONS": s3_storage_options(
+            bucket_name=AWS_STORAGE_BUCKET_NAME,
+            endpoint_url=env.str("AWS_S3_ENDPOINT_URL", default=""),
+            access_key=env.str("AWS_ACCESS_KEY_ID", default=""),
+            secret_key=env.str("AWS_SECRET_ACCESS_KEY", default=""),
+            region_name=env.str("AWS_S3_REGION_NAME", default=""),
+            signed_url_seconds=STORAGE_SIGNED_URL_SECONDS,
+            addressing_style=env.str("AWS_S3_ADDRESSING_STYLE", default="auto"),
+        ),
     }
 # Local disk only: SENDFILE=nginx hands the file to nginx (X-Accel-Redirect to an internal
 # location under SENDFILE_PREFIX, aliased to PRIVATE_ROOT: deploy/nginx-private.conf).

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -32,6 +31,7 @@ from .models import (
     TemplateField,
     document_upload_to,
 )
+from .storage import private_file_read, private_file_save, private_files_delete
 from .tags import tag_context
 
 logger = logging.getLogger(__name__)
@@ -173,8 +173,7 @@ def attestation_number_next(*, today: datetime.date | None = None) -> str:
 def _template_bytes(template: DocumentTemplate) -> bytes:
     # A handle of its own from the storage: FieldFile.open() reuses (and closes) one file
     # object per instance, which threads sharing the template would trip over.
-    with template.file.storage.open(template.file.name, "rb") as handle:
-        return handle.read()
+    return private_file_read(template.file.storage, template.file.name)
 
 
 def template_fonts_warnings(template: DocumentTemplate) -> list[str]:
@@ -205,9 +204,12 @@ def attestation_title(*, template: DocumentTemplate, contract, beneficiary=None)
     return " – ".join(p for p in parts if p)[:250]
 
 
+def _documents_storage():
+    return Document._meta.get_field("word_file").storage
+
+
 def _store(filename: str, data: bytes) -> str:
-    storage = Document._meta.get_field("word_file").storage
-    return storage.save(document_upload_to(None, filename), ContentFile(data))
+    return private_file_save(_documents_storage(), document_upload_to(None, filename), data)
 
 
 def attestation_generate(
@@ -221,8 +223,9 @@ def attestation_generate(
 ) -> Document:
     """Generate, store and record an attestation; returns the new Document.
 
-    Raises ``TemplateInvalid`` or ``ConversionError`` (``documents.engine``); nothing is
-    stored then. The Word file is always kept, the PDF too when the model converts.
+    Raises ``TemplateInvalid`` or ``ConversionError`` (``documents.engine``), or
+    ``StorageUnavailable`` (``documents.storage``); nothing is stored then. The Word file
+    is always kept, the PDF too when the model converts.
     """
     if beneficiary is not None and beneficiary.contract_id != contract.pk:
         raise ValueError("the beneficiary is not covered by this contract")
@@ -261,10 +264,9 @@ def attestation_generate(
                 created_by=user,
             )
     except BaseException:
-        # A failed insert must not leave orphan files in the private storage.
-        storage = Document._meta.get_field("word_file").storage
-        for name in written:
-            storage.delete(name)
+        # A failed insert, or the PDF refused after the Word file was written, must not
+        # leave orphan files in the private storage.
+        private_files_delete(_documents_storage(), written)
         raise
 
 

@@ -292,10 +292,9 @@ def download_filename(document) -> str:
 @require_safe
 @client_required
 def document_download(request, pk):
-    """Streams a shared document's file (the PDF, else the Word file), never by public URL."""
+    """A shared document's file (the PDF, else the Word file), never by public URL."""
     document = document_for_client_user(request.user, pk)
     try:
-        handle = document.main_file.open("rb")
-    except (FileNotFoundError, ValueError):  # ValueError: no file at all
+        return private_file_response(document.main_file, filename=download_filename(document))
+    except FileNotFoundError:
         return render(request, "extranet/document_missing.html", status=404)
-    return private_file_response(handle, filename=download_filename(document))

@@ -168,13 +168,12 @@ def document_file_view(request, pk: int):
     stored = document.word_file if request.GET.get("format") == "word" else document.main_file
     if not stored:
         raise Http404
-    try:
-        handle = stored.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
     extension = file_extension(stored.name)
     name = download_name(document.title, document.numero, extension, fallback=gettext("Document"))
-    return private_file_response(handle, filename=name, inline=True)
+    try:
+        return private_file_response(stored, filename=name, inline=True)
+    except FileNotFoundError:
+        raise Http404 from None
 
 
 # -- « Demandes d'attestation » and the audit trail --------------------------------------------

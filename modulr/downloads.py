@@ -2,9 +2,17 @@
 document and preview). It lives in ``modulr`` because it is HTTP plumbing with no rule of a
 domain app in it, and both ``extranet`` and ``intranet`` may import it without one portal
 importing the other. The access check stays with each caller's access helper.
+
+A stored file leaves by one of three ways, chosen from the storage and the settings: a
+redirect to a short-lived signed URL (S3-compatible storage), nginx's ``X-Accel-Redirect``
+(local disk, ``SENDFILE=nginx``), or streamed by Django (the embedded default).
 """
 
-from django.http import FileResponse, HttpResponse
+from urllib.parse import quote
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.utils.http import content_disposition_header
 
 CONTENT_TYPES = {
@@ -41,23 +49,82 @@ def download_name(title: str, numero: str | None, extension: str, *, fallback: s
     return f"{base}.{extension}" if extension else base
 
 
-def private_file_response(file_or_bytes, *, filename: str, inline: bool = False) -> HttpResponse:
-    """The file (an open file, or bytes) under ``filename`` (cleaned), never cached.
-
-    ``inline`` shows it in the browser (staff), else it is saved (the client's download).
-    The content type comes from the name's extension; the browser is told not to guess.
-    """
+def _clean_filename(filename: str) -> str:
     extension = file_extension(filename)
     stem = filename[: -len(extension) - 1] if extension else filename
-    filename = _clean_stem(stem, "document") + (f".{extension}" if extension else "")
-    content_type = CONTENT_TYPES.get(extension, "application/octet-stream")
-    if isinstance(file_or_bytes, bytes):
-        response = HttpResponse(file_or_bytes, content_type=content_type)
-        response["Content-Disposition"] = content_disposition_header(not inline, filename)
-    else:
-        response = FileResponse(
-            file_or_bytes, as_attachment=not inline, filename=filename, content_type=content_type
-        )
+    return _clean_stem(stem, "document") + (f".{extension}" if extension else "")
+
+
+def _private(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _signed_redirect(storage, name: str, disposition: str, content_type: str) -> HttpResponse:
+    """302 to the object itself, signed for STORAGE_SIGNED_URL_SECONDS: the bucket sends the
+    bytes under the clean name, and no cache keeps them."""
+    url = storage.url(
+        name,
+        parameters={
+            "ResponseContentDisposition": disposition,
+            "ResponseContentType": content_type,
+            "ResponseCacheControl": "private, no-store",
+        },
+        expire=settings.STORAGE_SIGNED_URL_SECONDS,
+    )
+    return HttpResponseRedirect(url)
+
+
+def _accel_redirect(name: str, disposition: str, content_type: str) -> HttpResponse:
+    """An empty answer that nginx fills from its internal location (deploy/nginx-private.conf);
+    it keeps this answer's Content-Disposition and Cache-Control."""
+    response = HttpResponse(content_type=content_type)
+    response["Content-Disposition"] = disposition
+    response["X-Accel-Redirect"] = settings.SENDFILE_PREFIX.rstrip("/") + "/" + quote(name)
+    return response
+
+
+def _is_object_storage(storage) -> bool:
+    # Imported here: the S3 backend loads boto3, which a local-disk process never needs.
+    from storages.backends.s3 import S3Storage
+
+    return isinstance(storage, S3Storage) and storage.querystring_auth
+
+
+def _must_exist(storage, name: str) -> None:
+    # Neither way opens the file: ask, so that a lost file gets the caller's 404 page rather
+    # than nginx's or the bucket's error.
+    if not storage.exists(name):
+        raise FileNotFoundError(name)
+
+
+def private_file_response(stored, *, filename: str, inline: bool = False) -> HttpResponse:
+    """The file (bytes, or a stored file: a FieldFile, anything with ``storage`` and ``name``)
+    under ``filename`` (cleaned), never cached.
+
+    ``inline`` shows it in the browser (staff), else it is saved (the client's download).
+    The content type comes from the name's extension; the browser is told not to guess.
+    A stored file that is not there raises FileNotFoundError (the caller answers 404).
+    """
+    filename = _clean_filename(filename)
+    content_type = CONTENT_TYPES.get(file_extension(filename), "application/octet-stream")
+    disposition = content_disposition_header(not inline, filename)
+    if isinstance(stored, bytes):
+        response = HttpResponse(stored, content_type=content_type)
+        response["Content-Disposition"] = disposition
+        return _private(response)
+    storage, name = stored.storage, stored.name
+    if not name:
+        raise FileNotFoundError("no file attached")
+    if _is_object_storage(storage):
+        _must_exist(storage, name)
+        return _private(_signed_redirect(storage, name, disposition, content_type))
+    if settings.SENDFILE == "nginx" and isinstance(storage, FileSystemStorage):
+        _must_exist(storage, name)
+        return _private(_accel_redirect(name, disposition, content_type))
+    response = FileResponse(
+        storage.open(name, "rb"), as_attachment=not inline, filename=filename,
+        content_type=content_type,
+    )  # fmt: skip
+    return _private(response)

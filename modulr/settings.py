@@ -163,8 +163,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 
-# Private files: on local disk, outside any URL. They are served only by views
-# that check access (documents.views / extranet.views).
+# Private files: on local disk, outside any URL. They are served only by views that check
+# access, through one response (modulr.downloads).
 PRIVATE_ROOT = Path(env.str("PRIVATE_ROOT", default=str(VAR_DIR / "private")))
 STORAGES = {
     "default": {
@@ -175,6 +175,29 @@ STORAGES = {
 }
 MEDIA_ROOT = str(PRIVATE_ROOT)
 FILE_UPLOAD_PERMISSIONS = 0o640
+# A bucket name moves them to S3-compatible object storage (django-storages): a private
+# bucket; downloads redirect to a URL signed for STORAGE_SIGNED_URL_SECONDS.
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+STORAGE_SIGNED_URL_SECONDS = env.int("STORAGE_SIGNED_URL_SECONDS", default=60)
+if AWS_STORAGE_BUCKET_NAME:
+    from modulr.object_storage import s3_storage_options
+
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": s3_storage_options(
+            bucket_name=AWS_STORAGE_BUCKET_NAME,
+            endpoint_url=env.str("AWS_S3_ENDPOINT_URL", default=""),
+            access_key=env.str("AWS_ACCESS_KEY_ID", default=""),
+            secret_key=env.str("AWS_SECRET_ACCESS_KEY", default=""),
+            region_name=env.str("AWS_S3_REGION_NAME", default=""),
+            signed_url_seconds=STORAGE_SIGNED_URL_SECONDS,
+            addressing_style=env.str("AWS_S3_ADDRESSING_STYLE", default="auto"),
+        ),
+    }
+# Local disk only: SENDFILE=nginx hands the file to nginx (X-Accel-Redirect to an internal
+# location under SENDFILE_PREFIX, aliased to PRIVATE_ROOT: deploy/nginx-private.conf).
+SENDFILE = env.str("SENDFILE", default="")
+SENDFILE_PREFIX = env.str("SENDFILE_PREFIX", default="/_private/")
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="modulr <ne-pas-repondre@modulr.local>")

@@ -10,7 +10,7 @@ from contracts.demo import demo_group_seed
 from tests import factories
 from tests.documents.generation_helpers import cabinet_make, fleet_contract_make
 
-pytest_plugins = ["tests.converter_pool"]
+pytest_plugins = ["tests.converter_pool", "tests.object_storage"]
 
 
 @pytest.fixture(autouse=True)

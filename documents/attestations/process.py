@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from documents.engine import ConversionError, TemplateInvalid
 from documents.models import AttestationEvent, AttestationRequest, Document, DocumentTemplate
 from documents.services import attestation_generate, document_destroy
+from documents.storage import StorageUnavailable
 
 from .selectors import attestation_requests_stale_q
 
@@ -77,6 +78,12 @@ def _client_message(error: BaseException) -> str:
         return gettext(
             "La conversion de votre attestation en PDF a échoué. Réessayez dans quelques "
             "instants ; si le problème persiste, contactez votre cabinet."
+        )
+    if isinstance(error, StorageUnavailable):
+        return gettext(
+            "Votre attestation n'a pas pu être enregistrée : le stockage des fichiers est "
+            "momentanément indisponible. Réessayez dans quelques instants ; si le problème "
+            "persiste, contactez votre cabinet."
         )
     if isinstance(error, TemplateInvalid):
         return gettext(

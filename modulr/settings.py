@@ -195,5 +195,8 @@ LOGGING = {
         "docgen.convert": {"level": LOG_EVENTS_LEVEL},
     },
 }
+# A Celery worker replaces the root logger's handlers with its own text ones: in JSON, it
+# keeps these instead, so the worker's lines (the job's) are JSON too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 
 FORMAT_MODULE_PATH = ["modulr.formats"]

@@ -5,7 +5,7 @@ messages go through ``docgen.i18n`` (identity unless an application installs a t
 """
 
 from .checks import MAX_UPLOAD_BYTES, template_check
-from .convert import ConversionError, convert_to_pdf
+from .convert import ConversionError, convert_to_pdf, converter_answers
 from .fonts import docx_fonts_missing, docx_fonts_warnings
 from .i18n import set_translator
 from .instances import (
@@ -31,6 +31,7 @@ __all__ = [
     "TemplateInvalid",
     "clean_text",
     "convert_to_pdf",
+    "converter_answers",
     "docx_fonts_missing",
     "docx_fonts_warnings",
     "docx_unused_styles_drop",

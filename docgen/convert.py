@@ -69,14 +69,34 @@ def convert_to_pdf(
     _check_docx(docx)
     _check_fetches_nothing(docx)
     state_dir, timeout = Path(state_dir), float(timeout)
-    if ports:
-        pool = _Pool(ports=list(ports), host=host, state_dir=state_dir)
-        pdf = _convert_on_pool(docx, pool=pool, timeout=timeout)
-    else:
-        pdf = _convert_oneshot(docx, timeout=timeout, soffice=soffice, state_dir=state_dir)
-    if not pdf.startswith(b"%PDF-"):
-        raise ConversionError(_("LibreOffice n'a pas produit de PDF valide."))
+    # Where it ran, for the log line: the last converter tried, or "oneshot".
+    trace: dict = {"converter": None if ports else "oneshot"}
+    started = time.monotonic()
+    try:
+        if ports:
+            pool = _Pool(ports=list(ports), host=host, state_dir=state_dir)
+            pdf = _convert_on_pool(docx, pool=pool, timeout=timeout, trace=trace)
+        else:
+            pdf = _convert_oneshot(docx, timeout=timeout, soffice=soffice, state_dir=state_dir)
+        if not pdf.startswith(b"%PDF-"):
+            raise ConversionError(_("LibreOffice n'a pas produit de PDF valide."))
+    except ConversionError as error:
+        _log_conversion(trace, started, outcome="error", error=str(error))
+        raise
+    _log_conversion(trace, started, outcome="ok")
     return pdf
+
+
+def _log_conversion(trace: dict, started: float, *, outcome: str, error: str = "") -> None:
+    """One line per conversion, with fields for a JSON log (duration, converter, outcome)."""
+    fields = {
+        "duration_ms": round((time.monotonic() - started) * 1000),
+        "converter": trace["converter"],
+        "outcome": outcome,
+    }
+    if error:
+        fields["error"] = error
+    logger.info("docgen.conversion", extra=fields)
 
 
 def _check_docx(docx: bytes) -> None:
@@ -225,7 +245,16 @@ def _rpc_convert(host: str, port: int, docx: bytes, timeout: float) -> bytes:
     return result.data
 
 
-def _convert_on_pool(docx: bytes, *, pool: _Pool, timeout: float) -> bytes:
+def converter_answers(*, host: str, port: int, timeout: float) -> bool:
+    """The unoserver on ``port`` answers its XML-RPC ``info()`` within ``timeout`` seconds."""
+    proxy = xmlrpc.client.ServerProxy(f"http://{host}:{port}", transport=TimeoutTransport(timeout))
+    try:
+        return bool(proxy.info())
+    except (OSError, http.client.HTTPException, xmlrpc.client.Error):
+        return False
+
+
+def _convert_on_pool(docx: bytes, *, pool: _Pool, timeout: float, trace: dict) -> bytes:
     """Bounded by about 4 × `timeout` in the worst case: up to `timeout` waiting for a free
     converter, `timeout` for a try that hangs, then the same again for the second try.
     A free pool answers a one-page document in ~0.1 s."""
@@ -233,6 +262,7 @@ def _convert_on_pool(docx: bytes, *, pool: _Pool, timeout: float) -> bytes:
     deadline = time.monotonic() + timeout
     while True:
         with _converter_slot(pool, deadline=deadline) as port:
+            trace["converter"] = port
             pid = instance_pid(pool.state_dir, port)
             try:
                 return _rpc_convert(pool.host, port, docx, timeout)

@@ -3,6 +3,7 @@ and the custom document views registered by the admin modules.
 """
 
 from django.contrib import admin
+from django.http import HttpResponseNotAllowed
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -43,9 +44,14 @@ class IntranetSite(admin.AdminSite):
         return task_urls(self) + attestation_urls(self) + super().get_urls()
 
     def index(self, request, extra_context=None):
+        from .dashboard import dashboard_context
+
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
         from .task_views import index_extra_context
 
-        return super().index(request, {**index_extra_context(request), **(extra_context or {})})
+        context = {**index_extra_context(request), **dashboard_context(request)}
+        return super().index(request, {**context, **(extra_context or {})})
 
 
 site = IntranetSite(name="intranet")

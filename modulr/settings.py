@@ -249,11 +249,32 @@ SOFFICE_BINARY = env.str("SOFFICE_BINARY", default="soffice")
 RENDER_TIMEOUT = env.int("RENDER_TIMEOUT", default=20)
 RENDER_MEMORY_LIMIT_MB = env.int("RENDER_MEMORY_LIMIT_MB", default=1024)
 
+# Logs: LOG_FORMAT=json writes one JSON object per line with the records' extra fields
+# (modulr/logging.py). Each attestation request's state change and each PDF conversion is
+# logged at INFO, whatever LOG_LEVEL (LOG_EVENTS_LEVEL=WARNING silences them).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+LOG_EVENTS_LEVEL = env.str("LOG_EVENTS_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "modulr.logging.JsonFormatter"},
+        "text": {"()": "modulr.logging.TextFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    "loggers": {
+        "documents.attestations.logs": {"level": LOG_EVENTS_LEVEL},
+        "docgen.convert": {"level": LOG_EVENTS_LEVEL},
+    },
 }
+# A Celery worker replaces the root logger's handlers with its own text ones: in JSON, it
+# keeps these instead, so the worker's lines (the job's) are JSON too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 
 FORMAT_MODULE_PATH = ["modulr.formats"]

@@ -18,6 +18,7 @@ from documents.models import AttestationEvent, AttestationRequest, Document, Doc
 from documents.services import attestation_generate, document_destroy
 from documents.storage import StorageUnavailable
 
+from .logs import attestation_request_state_log
 from .selectors import attestation_requests_stale_q
 
 logger = logging.getLogger(__name__)
@@ -106,6 +107,7 @@ def _fail(request: AttestationRequest, attempt: int, error: BaseException) -> No
             status=Status.FAILED, error=text, updated_at=timezone.now()
         ):
             AttestationEvent.objects.create(request=request, kind=Kind.FAILED, detail=text)
+            _state_log(request, attempt, Status.FAILED)
 
 
 def _finish(request: AttestationRequest, attempt: int, document: Document) -> bool:
@@ -134,12 +136,19 @@ def _finish(request: AttestationRequest, attempt: int, document: Document) -> bo
             if shared:
                 events.append(AttestationEvent(request=request, kind=Kind.SHARED, at=now))
             AttestationEvent.objects.bulk_create(events)
+            _state_log(request, attempt, Status.READY if shared else Status.AWAITING_VALIDATION)
     if not won:
         # Another attempt took the request over (this one was thought dead), or staff closed
         # it meanwhile: this document belongs to nobody.
         logger.warning("Demande d'attestation %s : document %s abandonné", request.pk, document.pk)
         document_destroy(document=document)
     return bool(won)
+
+
+def _state_log(request: AttestationRequest, attempt: int, status: str) -> None:
+    attestation_request_state_log(
+        request_id=request.pk, status=status, attempt=attempt, created_at=request.created_at
+    )
 
 
 def attestation_request_process(*, request_id: int, retry_conversion: bool = False) -> None:
@@ -157,6 +166,7 @@ def attestation_request_process(*, request_id: int, retry_conversion: bool = Fal
     request = AttestationRequest.objects.select_related(
         "contract__product", "contract__client", "beneficiary", "template", "user"
     ).get(pk=request_id)
+    _state_log(request, attempt, Status.GENERATING)
     try:
         document = _generate(request)
     except ConversionError as error:
@@ -164,7 +174,8 @@ def attestation_request_process(*, request_id: int, retry_conversion: bool = Fal
             logger.warning(
                 "Demande d'attestation %s : conversion à refaire (%s)", request_id, error
             )
-            _ours(request, attempt).update(status=Status.PENDING, updated_at=timezone.now())
+            if _ours(request, attempt).update(status=Status.PENDING, updated_at=timezone.now()):
+                _state_log(request, attempt, Status.PENDING)
             raise
         _fail(request, attempt, error)
         return

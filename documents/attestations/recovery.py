@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from documents.models import AttestationEvent, AttestationRequest
 
 from .jobs import attestation_request_send
+from .logs import attestation_request_state_log
 from .selectors import attestation_requests_stale_q
 
 Status = AttestationRequest.Status
@@ -44,18 +45,21 @@ def attestation_requests_recover(*, limit: int = 500) -> Recovered:
     candidates = (
         AttestationRequest.objects.filter(_lost())
         .order_by("updated_at", "id")
-        .values_list("pk", "attempts")[:limit]
+        .values_list("pk", "attempts", "created_at")[:limit]
     )
-    for request_id, attempts in candidates:
+    for request_id, attempts, created_at in candidates:
+        state = {"request_id": request_id, "attempt": attempts, "created_at": created_at}
         if attempts >= RECOVERY_MAX_ATTEMPTS:
-            if _fail(request_id, attempts):
+            if _fail(state):
                 result.failed.append(request_id)
-        elif _send_again(request_id):
+        elif _send_again(state):
             result.sent.append(request_id)
     return result
 
 
-def _send_again(request_id: int) -> bool:
+def _send_again(state: dict) -> bool:
+    """``state``: the request's id, attempts and submission time (for the log line)."""
+    request_id = state["request_id"]
     now = timezone.now()
     with transaction.atomic():
         # Back to pending and fresh again: the client's page shows progress (no « Réessayer »
@@ -71,11 +75,13 @@ def _send_again(request_id: int) -> bool:
             at=now,
             detail=gettext("Relancée automatiquement : la génération précédente n'a pas abouti."),
         )
+        attestation_request_state_log(status=Status.PENDING, **state)
         attestation_request_send(request_id)  # after commit
     return True
 
 
-def _fail(request_id: int, attempts: int) -> bool:
+def _fail(state: dict) -> bool:
+    request_id, attempts = state["request_id"], state["attempt"]
     text = "{}\n{} : {}".format(
         gettext(
             "La génération de votre attestation a été interrompue à plusieurs reprises. "
@@ -93,4 +99,5 @@ def _fail(request_id: int, attempts: int) -> bool:
             AttestationEvent.objects.create(
                 request_id=request_id, kind=AttestationEvent.Kind.FAILED, detail=text
             )
+            attestation_request_state_log(status=Status.FAILED, **state)
     return bool(taken)

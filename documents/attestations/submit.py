@@ -25,6 +25,7 @@ from documents.models import (
 )
 
 from .jobs import attestation_request_send
+from .logs import attestation_request_state_log
 from .selectors import (
     attestation_models_for,
     attestation_request_availability,
@@ -160,6 +161,9 @@ def attestation_request_submit(
         )
         if availability.needs_validation:
             attestation_validation_open(request=request)  # staff's task, in this transaction
+        attestation_request_state_log(
+            request_id=request.pk, status=Status.PENDING, attempt=0, created_at=request.created_at
+        )
         attestation_request_send(request.pk)
     return request
 
@@ -196,5 +200,11 @@ def attestation_request_retry(*, request: AttestationRequest, user) -> None:
         if not sent:
             raise RequestRefused(gettext("Cette demande est déjà en cours de traitement."))
         AttestationEvent.objects.create(request=request, kind=Kind.RETRIED, actor=user, at=now)
+        attestation_request_state_log(
+            request_id=request.pk,
+            status=Status.PENDING,
+            attempt=request.attempts,
+            created_at=request.created_at,
+        )
         attestation_request_send(request.pk)
     request.refresh_from_db()

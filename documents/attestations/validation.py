@@ -19,6 +19,8 @@ from documents.services import document_destroy
 from tasks.models import Task, TaskType, Trigger
 from tasks.services import task_decide, tasks_create_for_trigger
 
+from .logs import attestation_request_state_log
+
 logger = logging.getLogger(__name__)
 
 REFUSAL_REASON_MAX_LENGTH = 2000
@@ -110,6 +112,7 @@ def attestation_request_approve(*, request: AttestationRequest, user) -> bool:
         )
         _event(locked, AttestationEvent.Kind.VALIDATED, user, now)
         _event(locked, AttestationEvent.Kind.SHARED, user, now, detail=document.numero or "")
+        _state_log(locked, AttestationRequest.Status.READY)
         transaction.on_commit(partial(_email, "approved", locked.pk), robust=True)
     request.refresh_from_db()
     return True
@@ -141,6 +144,7 @@ def attestation_request_refuse(*, request: AttestationRequest, user, reason: str
         if document is not None:
             destroyed = document_destroy(document=document)
             _event(locked, AttestationEvent.Kind.DESTROYED, user, now, detail=destroyed)
+        _state_log(locked, AttestationRequest.Status.REFUSED)
         transaction.on_commit(partial(_email, "refused", locked.pk), robust=True)
     request.refresh_from_db()
     return True
@@ -199,6 +203,15 @@ def _main_file_stored(document: Document) -> bool:
 def _event(request, kind: str, user, at, *, detail: str = "") -> AttestationEvent:
     return AttestationEvent.objects.create(
         request=request, kind=kind, actor=user, at=at, detail=detail
+    )
+
+
+def _state_log(request: AttestationRequest, status: str) -> None:
+    attestation_request_state_log(
+        request_id=request.pk,
+        status=status,
+        attempt=request.attempts,
+        created_at=request.created_at,
     )
 
 

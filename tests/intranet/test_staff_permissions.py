@@ -6,7 +6,11 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from tests.documents.request_helpers import fleet_offer_make
+from documents.models import (
+    AttestationEvent,
+    AttestationRequest,
+)
+from tests.documents.request_helpers import fleet_offer_make, request_make
 from tests.helpers import page_text, page_tree
 
 TAGS_URL = reverse("intranet:documents_documenttemplate_tags")
@@ -72,3 +76,56 @@ def test_preview_requires_the_right_to_view_contracts(templates_only, offer):
     assert templates_only.get(url).status_code == 403
     assert templates_only.get(url, {"q": "Dupont"}).status_code == 403
     assert templates_only.get(url, {"contrat": offer.contract.pk}).status_code == 403
+
+
+# -- 7(b) « Relancer la génération » needs the change right ----------------------------------
+
+
+def _relaunch(client, request):
+    return client.post(
+        REQUESTS_URL, {"action": "retry_generation", "_selected_action": [request.pk]}
+    )
+
+
+def test_relaunch_is_refused_to_staff_who_may_only_view_requests(
+    client, carol, offer, client_a_user
+):
+    grant(carol, "documents.view_attestationrequest")
+    request = request_make(offer, client_a_user, status=AttestationRequest.Status.FAILED)
+    client.force_login(carol)
+
+    listing = client.get(REQUESTS_URL)
+    _relaunch(client, request)
+
+    assert listing.status_code == 200
+    assert not page_tree(listing).xpath('//option[@value="retry_generation"]')
+    request.refresh_from_db()
+    assert request.status == AttestationRequest.Status.FAILED
+    assert not request.events.filter(kind=AttestationEvent.Kind.RETRIED).exists()
+
+
+def test_a_gestionnaire_may_relaunch_a_failed_generation(
+    as_staff, staff_user, offer, client_a_user, django_capture_on_commit_callbacks
+):
+    request = request_make(offer, client_a_user, status=AttestationRequest.Status.FAILED)
+
+    assert staff_user.has_perm("documents.change_attestationrequest")
+    assert page_tree(as_staff.get(REQUESTS_URL)).xpath('//option[@value="retry_generation"]')
+    with django_capture_on_commit_callbacks(execute=True):
+        _relaunch(as_staff, request)
+
+    request.refresh_from_db()
+    assert request.status == AttestationRequest.Status.READY
+    assert request.events.get(kind=AttestationEvent.Kind.RETRIED).actor == staff_user
+
+
+def test_the_request_page_stays_read_only_for_a_gestionnaire(as_staff, offer, client_a_user):
+    """The change right is for the action: the request's fields are still not editable."""
+    request = request_make(offer, client_a_user)
+    url = reverse("intranet:documents_attestationrequest_change", args=[request.pk])
+
+    response = as_staff.get(url)
+
+    assert response.status_code == 200
+    assert not page_tree(response).xpath('//input[@name="title"]')
+    assert as_staff.post(url, {"title": "Autre"}).status_code == 403

@@ -4,12 +4,16 @@ has attestations, and the product page's attestation-model widget."""
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db.models import ProtectedError
 from django.urls import reverse
 
+from contracts.models import Contract
 from documents.models import (
     AttestationEvent,
     AttestationRequest,
+    Document,
 )
+from tests import factories
 from tests.documents.request_helpers import fleet_offer_make, request_make
 from tests.helpers import page_text, page_tree
 
@@ -129,3 +133,74 @@ def test_the_request_page_stays_read_only_for_a_gestionnaire(as_staff, offer, cl
     assert response.status_code == 200
     assert not page_tree(response).xpath('//input[@name="title"]')
     assert as_staff.post(url, {"title": "Autre"}).status_code == 403
+
+
+# -- 7(c) a contract with attestations cannot be deleted --------------------------------------
+
+
+def _contract_with_history(offer, user) -> Contract:
+    request = request_make(offer, user)
+    AttestationEvent.objects.create(request=request, kind=AttestationEvent.Kind.SUBMITTED)
+    Document.objects.create(contract=offer.contract, title="Attestation")
+    return offer.contract
+
+
+def test_deleting_a_contract_keeps_its_requests_documents_and_history(offer, client_a_user):
+    contract = _contract_with_history(offer, client_a_user)
+
+    with pytest.raises(ProtectedError):
+        contract.delete()
+
+    assert Contract.objects.filter(pk=contract.pk).exists()
+    assert AttestationRequest.objects.filter(contract=contract).count() == 1
+    assert Document.objects.filter(contract=contract).count() == 1
+    assert AttestationEvent.objects.filter(request__contract=contract).count() == 1
+
+
+def test_a_request_with_history_cannot_be_deleted(offer, client_a_user):
+    request = request_make(offer, client_a_user)
+    AttestationEvent.objects.create(request=request, kind=AttestationEvent.Kind.SUBMITTED)
+
+    with pytest.raises(ProtectedError):
+        request.delete()
+
+
+def test_the_admin_refuses_to_delete_a_contract_with_attestations(
+    as_superuser, offer, client_a_user
+):
+    contract = _contract_with_history(offer, client_a_user)
+    url = reverse("intranet:contracts_contract_delete", args=[contract.pk])
+
+    page = as_superuser.get(url)
+    posted = as_superuser.post(url, {"post": "yes"})
+
+    assert page.status_code == 200
+    text = page_text(page)
+    assert "Suppression impossible" in text
+    assert "demande d'attestation" in text.lower()
+    assert not page_tree(page).xpath('//input[@type="submit"]')
+    assert posted.status_code == 200
+    assert Contract.objects.filter(pk=contract.pk).exists()
+
+
+def test_the_admin_bulk_delete_refuses_too(as_superuser, offer, client_a_user):
+    contract = _contract_with_history(offer, client_a_user)
+    url = reverse("intranet:contracts_contract_changelist")
+
+    response = as_superuser.post(
+        url, {"action": "delete_selected", "_selected_action": [contract.pk], "post": "yes"}
+    )
+
+    assert response.status_code == 200
+    assert "Suppression impossible" in page_text(response)
+    assert Contract.objects.filter(pk=contract.pk).exists()
+
+
+def test_the_admin_still_deletes_a_contract_without_attestations(as_superuser, client_a):
+    contract = factories.ContractFactory(client=client_a)
+    url = reverse("intranet:contracts_contract_delete", args=[contract.pk])
+
+    response = as_superuser.post(url, {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not Contract.objects.filter(pk=contract.pk).exists()

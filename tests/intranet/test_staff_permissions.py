@@ -12,6 +12,7 @@ from documents.models import (
     AttestationEvent,
     AttestationRequest,
     Document,
+    DocumentTemplate,
 )
 from tests import factories
 from tests.documents.request_helpers import fleet_offer_make, request_make
@@ -204,3 +205,21 @@ def test_the_admin_still_deletes_a_contract_without_attestations(as_superuser, c
 
     assert response.status_code == 302
     assert not Contract.objects.filter(pk=contract.pk).exists()
+
+
+# -- 7(d) the product page never deletes the Word model ---------------------------------------
+
+
+def test_the_product_page_offers_no_button_to_delete_or_change_the_model(as_superuser, offer):
+    url = reverse("intranet:products_product_change", args=[offer.contract.product_id])
+
+    tree = page_tree(as_superuser.get(url))
+
+    buttons = tree.xpath(
+        '//a[contains(@class, "delete-related") or contains(@class, "change-related")'
+        ' or contains(@class, "add-related")][contains(@data-href-template, "documenttemplate")'
+        ' or contains(@href, "documenttemplate")]'
+    )
+    assert [button.get("class") for button in buttons] == []
+    assert tree.xpath('//select[contains(@name, "-template")]')  # the choice is still there
+    assert DocumentTemplate.objects.filter(pk=offer.vehicle_model.template_id).exists()

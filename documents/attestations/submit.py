@@ -31,7 +31,7 @@ from .selectors import (
     attestation_request_can_retry,
     attestation_requests_stale_q,
 )
-from .validation import attestation_validation_open
+from .validation import attestation_validation_open, attestation_validation_reconsider
 from .values import RequestRefused, attestation_values_clean
 
 Status = AttestationRequest.Status
@@ -171,12 +171,14 @@ def attestation_request_retry(*, request: AttestationRequest, user) -> None:
     """Send a failed (or lost, see ``attestation_request_can_retry``) request again.
 
     The contract, the beneficiary and the model are checked again, as on the first day: a
-    retry the next week on a terminated contract is refused. Counts in the hourly limit.
+    retry the next week on a terminated contract is refused. Whether staff validate it is
+    asked again too: held for validation if a validation applies now, shared at once (its
+    former task cancelled) if none applies any more. Counts in the hourly limit.
     """
     if not attestation_request_can_retry(request):
         raise RequestRefused(gettext("Cette demande n'est pas en échec : rien à réessayer."))
     contract = request.contract
-    _availability_check(contract)
+    availability = _availability_check(contract)
     _beneficiary_check(contract, request.beneficiary)
     if request.template_id is None or (
         request.template.entity == DocumentTemplate.Entity.BENEFICIAIRE
@@ -195,6 +197,8 @@ def attestation_request_retry(*, request: AttestationRequest, user) -> None:
         )
         if not sent:
             raise RequestRefused(gettext("Cette demande est déjà en cours de traitement."))
+        # Validation switched on or off since the request was sent: decided again, now.
+        attestation_validation_reconsider(request=request, required=availability.needs_validation)
         AttestationEvent.objects.create(request=request, kind=Kind.RETRIED, actor=user, at=now)
         attestation_request_send(request.pk)
     request.refresh_from_db()

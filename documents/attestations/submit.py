@@ -29,6 +29,7 @@ from .selectors import (
     attestation_models_for,
     attestation_request_availability,
     attestation_request_can_retry,
+    attestation_request_just_sent,
     attestation_requests_stale_q,
 )
 from .validation import attestation_validation_open, attestation_validation_reconsider
@@ -76,15 +77,28 @@ def _model_check(
     raise RequestRefused(message, field="product_model")
 
 
+class RequestAlreadySent(RequestRefused):
+    """The same request was sent by the same account seconds ago; ``request`` is that one."""
+
+    def __init__(self, request: AttestationRequest) -> None:
+        super().__init__(gettext("Cette demande vient d'être envoyée."))
+        self.request = request
+
+
+def _account_lock(user) -> None:
+    """Lock the account's row until the transaction ends: two requests sent at once by one
+    account (a double click, two tabs) are checked and counted one after the other, the
+    second seeing the first once it has committed (on SQLite the IMMEDIATE transaction
+    serialises them anyway)."""
+    get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
+
+
 def _rate_limit_check(user) -> None:
     """At most ATTESTATION_REQUESTS_PER_HOUR requests and retries per account per hour.
 
-    Call inside the transaction that records the request: the account's row is locked so
-    that two requests sent at once are counted one after the other (on SQLite the IMMEDIATE
-    transaction serialises them anyway).
+    Call inside the transaction that records the request, after ``_account_lock``.
     """
     limit = settings.ATTESTATION_REQUESTS_PER_HOUR
-    get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
     since = timezone.now() - datetime.timedelta(hours=1)
     sent = list(
         AttestationEvent.objects.filter(
@@ -122,7 +136,8 @@ def attestation_request_submit(
     contract; the contract may be asked for an attestation now (eligible, or validation
     applies); the model is offered on the contract's product for this kind of request; the
     beneficiary is one of this contract's current ones; the values fit the model's fields;
-    the account is under its hourly limit. Raises RequestRefused with a French message.
+    the account is under its hourly limit. Raises RequestRefused with a French message, and
+    RequestAlreadySent (naming the first one) for the same request sent seconds ago.
     When validation applies, staff's task is opened in the same transaction.
     """
     if not contracts_for_user(user).filter(pk=contract.pk).exists():
@@ -140,6 +155,16 @@ def attestation_request_submit(
     cleaned = attestation_values_clean(template=link.template, values=values)
 
     with transaction.atomic():
+        _account_lock(user)
+        already = attestation_request_just_sent(
+            user=user,
+            contract=contract,
+            beneficiary=beneficiary,
+            template=link.template,
+            values=cleaned,
+        )
+        if already is not None:
+            raise RequestAlreadySent(already)
         _rate_limit_check(user)
         request = AttestationRequest.objects.create(
             user=user,
@@ -190,6 +215,7 @@ def attestation_request_retry(*, request: AttestationRequest, user) -> None:
     _model_check(contract, request.beneficiary, request.template_id)
     retryable = Q(status=Status.FAILED) | attestation_requests_stale_q()
     with transaction.atomic():
+        _account_lock(user)
         _rate_limit_check(user)
         now = timezone.now()
         sent = AttestationRequest.objects.filter(retryable, pk=request.pk).update(

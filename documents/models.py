@@ -159,8 +159,10 @@ class ProductAttestationModel(models.Model):
 class Document(models.Model):
     """A file in a contract's documents: the Word file and/or the PDF."""
 
+    # PROTECT: deleting a contract never takes its documents (nor its requests and their
+    # history) with it; the admin lists them on the delete page and refuses.
     contract = models.ForeignKey(
-        Contract, verbose_name=_("contrat"), on_delete=models.CASCADE, related_name="documents"
+        Contract, verbose_name=_("contrat"), on_delete=models.PROTECT, related_name="documents"
     )
     beneficiary = models.ForeignKey(
         Beneficiary,
@@ -261,7 +263,7 @@ class AttestationRequest(models.Model):
     contract = models.ForeignKey(
         Contract,
         verbose_name=_("contrat"),
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="attestation_requests",
     )
     beneficiary = models.ForeignKey(
@@ -345,7 +347,7 @@ class AttestationEvent(models.Model):
     request = models.ForeignKey(
         AttestationRequest,
         verbose_name=_("demande"),
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,  # the audit trail outlives everything else
         related_name="events",
     )
     kind = models.CharField(_("étape"), max_length=12, choices=Kind.choices)

@@ -28,6 +28,7 @@ from documents.attestations.selectors import (
     attestation_requests_for_client_user,
 )
 from documents.attestations.submit import (
+    RequestAlreadySent,
     RequestRefused,
     attestation_request_retry,
     attestation_request_submit,
@@ -213,6 +214,9 @@ def attestation_request_new(request, pk):
                     product_model=choices.product_model,
                     values=form.values(),
                 )
+            except RequestAlreadySent as already:  # sent twice: show the first one
+                messages.info(request, already.message)
+                return redirect("extranet:attestation_request", already.request.pk)
             except RequestRefused as refused:
                 form.add_refusal(refused)
             else:

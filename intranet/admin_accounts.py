@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from contracts.models import Cabinet, Client, Contract, ExtranetAccess
 from contracts.selectors import cabinet_get
 
-from .admin_base import NoAddDeleteMixin, change_url, changelist_url
+from .admin_base import NoAddDeleteMixin, ProtectedOnDeleteMixin, change_url, changelist_url
 from .sites import site
 
 User = get_user_model()
@@ -168,7 +168,7 @@ class ExtranetAccessInline(admin.TabularInline):
 
 
 @admin.register(Client, site=site)
-class ClientAdmin(admin.ModelAdmin):
+class ClientAdmin(ProtectedOnDeleteMixin, admin.ModelAdmin):
     list_display = ("nom", "kind", "ville", "account_manager", "contract_count")
     list_select_related = ("account_manager",)
     list_filter = ("kind", "account_manager")

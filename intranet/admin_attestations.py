@@ -240,7 +240,15 @@ class AttestationRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     actions = ["retry_generation"]
 
-    @admin.action(description=_("Relancer la génération des demandes en échec"))
+    # Sending a request again acts on it: the change right, though its fields stay read only.
+    RETRY_PERMISSION = "documents.change_attestationrequest"
+
+    def has_retry_permission(self, request) -> bool:
+        return request.user.has_perm(self.RETRY_PERMISSION)
+
+    @admin.action(
+        description=_("Relancer la génération des demandes en échec"), permissions=["retry"]
+    )
     def retry_generation(self, request, queryset):
         for attestation_request in queryset.select_related("contract", "template", "beneficiary"):
             try:

@@ -25,6 +25,23 @@ class NoAddDeleteMixin:
         return False
 
 
+class ProtectedOnDeleteMixin:
+    """For a ModelAdmin whose rows own protected history (a contract's documents and
+    attestation requests): when those block the deletion, the page says so.
+
+    Django lists the protected rows, but first says the user lacks the right to delete rows
+    that nobody deletes here (the requests), as if another right would do; with protected
+    rows, nobody can delete, whatever the rights. ``admin/contracts/delete_confirmation.html``
+    adds the sentence that says why.
+    """
+
+    def get_deleted_objects(self, objs, request):
+        to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected:
+            perms_needed = set()
+        return to_delete, model_count, perms_needed, protected
+
+
 class ReadOnlyAdminMixin(NoAddDeleteMixin):
     """Rows the intranet only shows (a ModelAdmin or an inline): staff with the view
     permission see them, nobody adds, changes or deletes them here."""

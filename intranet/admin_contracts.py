@@ -22,7 +22,13 @@ from documents.models import Document
 from modulr.formatting import format_amount, format_date
 from products.models import BeneficiaryKind
 
-from .admin_base import ReadOnlySummaryInline, change_url, changelist_url, selected_only_filter
+from .admin_base import (
+    ProtectedOnDeleteMixin,
+    ReadOnlySummaryInline,
+    change_url,
+    changelist_url,
+    selected_only_filter,
+)
 from .sites import site
 
 # A contract page edits its beneficiaries inline up to this many; past it (a big fleet)
@@ -123,7 +129,7 @@ class DocumentInline(ReadOnlySummaryInline):
 
 
 @admin.register(Contract, site=site)
-class ContractAdmin(admin.ModelAdmin):
+class ContractAdmin(ProtectedOnDeleteMixin, admin.ModelAdmin):
     list_display = ("numero", "client", "product", "assureur", "status", "date_effet")
     list_select_related = ("client", "product")
     search_fields = ("numero", "client__nom", "assureur")

@@ -5,6 +5,7 @@ brokers set it.
 """
 
 from django.contrib import admin
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
@@ -37,6 +38,17 @@ class ProductAttestationModelInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("template")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "template" and isinstance(formfield.widget, RelatedFieldWidgetWrapper):
+            # Next to the dropdown, Django's buttons would add, change or delete the Word
+            # model itself, for every product using it; here only the link is removed (the
+            # trash). Models are managed on their own page; the eye still opens one.
+            formfield.widget.can_add_related = False
+            formfield.widget.can_change_related = False
+            formfield.widget.can_delete_related = False
+        return formfield
 
     @admin.display(description=_("entité liée"))
     def template_entity(self, obj):

@@ -27,6 +27,10 @@ from documents.models import DocumentTemplate, TemplateField
 from modulr.downloads import private_file_response
 from modulr.http import pk_or_404
 
+# The examples of the dictionary and the preview show a real contract's client data: only
+# for staff who may open contracts anyway.
+VIEW_CONTRACT_PERMISSION = "contracts.view_contract"
+
 
 class DocumentTemplateViewsMixin:
     """For ``DocumentTemplateAdmin``: the three pages, checked with its permissions."""
@@ -103,7 +107,15 @@ class DocumentTemplateViewsMixin:
     def tag_dictionary_view(self, request):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        contract = _example_contract(request.GET.get("contrat"), request.GET.get("numero"))
+        may_see_contracts = request.user.has_perm(VIEW_CONTRACT_PERMISSION)
+        if not may_see_contracts and (request.GET.get("contrat") or request.GET.get("numero")):
+            raise PermissionDenied
+        # Without the right to view contracts: the tags and what they mean, no example.
+        contract = (
+            _example_contract(request.GET.get("contrat"), request.GET.get("numero"))
+            if may_see_contracts
+            else None
+        )
         beneficiary = _example_beneficiary(contract)
         examples = (
             tags.tag_examples(contract=contract, beneficiary=beneficiary)
@@ -121,6 +133,7 @@ class DocumentTemplateViewsMixin:
                 contract=contract,
                 beneficiary=beneficiary,
                 numero=request.GET.get("numero") or (contract.numero if contract else ""),
+                may_see_contracts=may_see_contracts,
             ),
         )
 
@@ -128,6 +141,8 @@ class DocumentTemplateViewsMixin:
 
     def preview_view(self, request, object_id: int):
         template = self._template_or_404(request, object_id, change=False)
+        if not request.user.has_perm(VIEW_CONTRACT_PERMISSION):
+            raise PermissionDenied  # every step of the preview shows a contract
         contract = None
         if request.GET.get("contrat"):
             contract = get_object_or_404(

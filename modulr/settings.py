@@ -229,6 +229,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 # Attestation requests from the extranet.
 # At most this many requests (and retries) per extranet account per rolling hour.
 ATTESTATION_REQUESTS_PER_HOUR = env.int("ATTESTATION_REQUESTS_PER_HOUR", default=30)
+# The same request sent again by the same account within this many seconds (a double click,
+# a form posted twice) is not recorded again: the client lands on the first one. 0: off.
+ATTESTATION_DUPLICATE_SECONDS = env.int("ATTESTATION_DUPLICATE_SECONDS", default=10)
 # A request pending or generating for longer than this has lost its job (worker killed,
 # broker down): it may be claimed again, and the client may retry it. Above the hard limit.
 ATTESTATION_REQUEST_STALE_SECONDS = env.int(

@@ -77,6 +77,8 @@ GROUP_PERMISSIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "contracts.delete_extranetaccess",
             "products.view_*",
             "documents.view_*", "documents.add_document", "documents.change_document",
+            # The request pages stay read only: this right is « Relancer la génération ».
+            "documents.change_attestationrequest",
             "tasks.view_*", "tasks.change_task",
             "auth.view_user",
         ),

@@ -133,6 +133,33 @@ def attestation_requests_for_client_user(user) -> QuerySet[AttestationRequest]:
     return AttestationRequest.objects.filter(contract__in=contracts_for_user(user))
 
 
+def attestation_request_just_sent(
+    *,
+    user,
+    contract: Contract,
+    beneficiary: Beneficiary | None,
+    template: DocumentTemplate,
+    values: dict[str, str],
+) -> AttestationRequest | None:
+    """The same request (account, contract, beneficiary, model and values) sent by ``user``
+    less than ``ATTESTATION_DUPLICATE_SECONDS`` ago, if any: a double click, not a new need.
+
+    The values are the cleaned ones, compared here rather than in SQL (JSON equality differs
+    between databases). One query.
+    """
+    window = settings.ATTESTATION_DUPLICATE_SECONDS
+    if window <= 0:
+        return None
+    recent = AttestationRequest.objects.filter(
+        user=user,
+        contract=contract,
+        beneficiary=beneficiary,
+        template=template,
+        created_at__gte=timezone.now() - datetime.timedelta(seconds=window),
+    ).order_by("created_at", "pk")
+    return next((request for request in recent if request.values == values), None)
+
+
 # « Its job is lost » (worker died, broker down): pending or generating for longer than
 # ATTESTATION_REQUEST_STALE_SECONDS, past the job's hard time limit plus a margin, so nothing
 # is still working on it. It may be claimed again, recovered, and the client may « Réessayer ».

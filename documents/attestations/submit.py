@@ -30,9 +30,10 @@ from .selectors import (
     attestation_models_for,
     attestation_request_availability,
     attestation_request_can_retry,
+    attestation_request_just_sent,
     attestation_requests_stale_q,
 )
-from .validation import attestation_validation_open
+from .validation import attestation_validation_open, attestation_validation_reconsider
 from .values import RequestRefused, attestation_values_clean
 
 Status = AttestationRequest.Status
@@ -77,15 +78,28 @@ def _model_check(
     raise RequestRefused(message, field="product_model")
 
 
+class RequestAlreadySent(RequestRefused):
+    """The same request was sent by the same account seconds ago; ``request`` is that one."""
+
+    def __init__(self, request: AttestationRequest) -> None:
+        super().__init__(gettext("Cette demande vient d'être envoyée."))
+        self.request = request
+
+
+def _account_lock(user) -> None:
+    """Lock the account's row until the transaction ends: two requests sent at once by one
+    account (a double click, two tabs) are checked and counted one after the other, the
+    second seeing the first once it has committed (on SQLite the IMMEDIATE transaction
+    serialises them anyway)."""
+    get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
+
+
 def _rate_limit_check(user) -> None:
     """At most ATTESTATION_REQUESTS_PER_HOUR requests and retries per account per hour.
 
-    Call inside the transaction that records the request: the account's row is locked so
-    that two requests sent at once are counted one after the other (on SQLite the IMMEDIATE
-    transaction serialises them anyway).
+    Call inside the transaction that records the request, after ``_account_lock``.
     """
     limit = settings.ATTESTATION_REQUESTS_PER_HOUR
-    get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
     since = timezone.now() - datetime.timedelta(hours=1)
     sent = list(
         AttestationEvent.objects.filter(
@@ -123,7 +137,8 @@ def attestation_request_submit(
     contract; the contract may be asked for an attestation now (eligible, or validation
     applies); the model is offered on the contract's product for this kind of request; the
     beneficiary is one of this contract's current ones; the values fit the model's fields;
-    the account is under its hourly limit. Raises RequestRefused with a French message.
+    the account is under its hourly limit. Raises RequestRefused with a French message, and
+    RequestAlreadySent (naming the first one) for the same request sent seconds ago.
     When validation applies, staff's task is opened in the same transaction.
     """
     if not contracts_for_user(user).filter(pk=contract.pk).exists():
@@ -141,6 +156,16 @@ def attestation_request_submit(
     cleaned = attestation_values_clean(template=link.template, values=values)
 
     with transaction.atomic():
+        _account_lock(user)
+        already = attestation_request_just_sent(
+            user=user,
+            contract=contract,
+            beneficiary=beneficiary,
+            template=link.template,
+            values=cleaned,
+        )
+        if already is not None:
+            raise RequestAlreadySent(already)
         _rate_limit_check(user)
         request = AttestationRequest.objects.create(
             user=user,
@@ -175,12 +200,14 @@ def attestation_request_retry(*, request: AttestationRequest, user) -> None:
     """Send a failed (or lost, see ``attestation_request_can_retry``) request again.
 
     The contract, the beneficiary and the model are checked again, as on the first day: a
-    retry the next week on a terminated contract is refused. Counts in the hourly limit.
+    retry the next week on a terminated contract is refused. Whether staff validate it is
+    asked again too: held for validation if a validation applies now, shared at once (its
+    former task cancelled) if none applies any more. Counts in the hourly limit.
     """
     if not attestation_request_can_retry(request):
         raise RequestRefused(gettext("Cette demande n'est pas en échec : rien à réessayer."))
     contract = request.contract
-    _availability_check(contract)
+    availability = _availability_check(contract)
     _beneficiary_check(contract, request.beneficiary)
     if request.template_id is None or (
         request.template.entity == DocumentTemplate.Entity.BENEFICIAIRE
@@ -192,6 +219,7 @@ def attestation_request_retry(*, request: AttestationRequest, user) -> None:
     _model_check(contract, request.beneficiary, request.template_id)
     retryable = Q(status=Status.FAILED) | attestation_requests_stale_q()
     with transaction.atomic():
+        _account_lock(user)
         _rate_limit_check(user)
         now = timezone.now()
         sent = AttestationRequest.objects.filter(retryable, pk=request.pk).update(
@@ -199,6 +227,8 @@ def attestation_request_retry(*, request: AttestationRequest, user) -> None:
         )
         if not sent:
             raise RequestRefused(gettext("Cette demande est déjà en cours de traitement."))
+        # Validation switched on or off since the request was sent: decided again, now.
+        attestation_validation_reconsider(request=request, required=availability.needs_validation)
         AttestationEvent.objects.create(request=request, kind=Kind.RETRIED, actor=user, at=now)
         attestation_request_state_log(
             request_id=request.pk,

@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 from documents.models import AttestationEvent, AttestationRequest, Document
 from documents.services import document_destroy
 from tasks.models import Task, TaskType, Trigger
-from tasks.services import task_decide, tasks_create_for_trigger
+from tasks.services import task_cancel, task_decide, tasks_create_for_trigger
 
 from .logs import attestation_request_state_log
 
@@ -63,6 +63,30 @@ def attestation_validation_open(*, request: AttestationRequest) -> list[Task]:
     AttestationRequest.objects.filter(pk=request.pk).update(task=task)
     request.task = task
     return [task]
+
+
+def attestation_validation_reconsider(*, request: AttestationRequest, required: bool) -> bool:
+    """At a retry, apply the answer asked again (``attestation_validation_required``).
+
+    Required: the request keeps its open task, or gets a new one (validation was switched
+    on since it was sent). Not required any more: its open task is cancelled, nobody has to
+    decide it, and the attestation will be shared at once. Call it inside the retry's
+    transaction, before the job is sent; returns ``needs_validation`` as now stored.
+    """
+    task = request.task
+    if required and (task is None or not task.is_open):
+        required = bool(attestation_validation_open(request=request))
+    elif not required and task is not None and task.is_open:
+        task_cancel(
+            task=task,
+            note=gettext(
+                "La validation ne s'applique plus à ce contrat : l'attestation est partagée "
+                "dès sa génération."
+            ),
+        )
+    AttestationRequest.objects.filter(pk=request.pk).update(needs_validation=required)
+    request.needs_validation = required
+    return required
 
 
 def _tasks_merge(tasks: list[Task]) -> Task:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 
 from django.utils.translation import gettext
 
@@ -72,13 +73,37 @@ def _date_clean(value: str) -> tuple[str, str]:
     return format_date(date), ""
 
 
+# Invisible marks that change how a text reads without showing: direction embeddings,
+# overrides and isolates (U+202A–202E, U+2066–2069), zero-width space and direction marks
+# (U+200B, U+200E, U+200F), word joiner (U+2060), byte-order mark (U+FEFF) and soft hyphen
+# (U+00AD, printed as « - » only where the PDF happens to break the line). The staff's
+# validation screen and the PDF could show such a value differently: they are removed, so
+# that what is stored, shown to staff and printed is one text. Zero-width joiner and
+# non-joiner (U+200D, U+200C) are kept: emoji sequences (a family) and Persian or Indic
+# words need them, and they reorder nothing.
+_INVISIBLE = re.compile("[\u00ad\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+_KEPT_CONTROLS = frozenset("\t\n\u200c\u200d")
+# Controls, other format characters, private use, surrogates and unassigned code points:
+# no font prints them, so they would vanish from the attestation without anyone knowing.
+_UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn"})
+
+
+def _unprintable(value: str) -> str | None:
+    """The first character of ``value`` that cannot be printed, if any."""
+    for char in value:
+        if char not in _KEPT_CONTROLS and unicodedata.category(char) in _UNPRINTABLE_CATEGORIES:
+            return char
+    return None
+
+
 def _value_clean(field: TemplateField, raw) -> tuple[str, str]:
     """(value as the document shows it, error or '')."""
     if raw is None:
         raw = ""
     if not isinstance(raw, str):
         return "", gettext("Valeur invalide.")
-    value = raw.strip()
+    # A browser posts a textarea's line breaks as CR LF: one newline each, as printed.
+    value = _INVISIBLE.sub("", raw).replace("\r\n", "\n").replace("\r", "\n").strip()
     if field.type != TemplateField.Type.TEXTAREA:
         value = " ".join(value.split())  # one line: no newline or tab typed or pasted
     if len(value) > MAX_VALUE_LENGTH:
@@ -87,6 +112,10 @@ def _value_clean(field: TemplateField, raw) -> tuple[str, str]:
         }
     if not value:
         return "", gettext("Ce champ est obligatoire.") if field.required else ""
+    if (char := _unprintable(value)) is not None:
+        return "", gettext("Le caractère %(code)s ne peut pas être imprimé : retirez-le.") % {
+            "code": f"U+{ord(char):04X}"
+        }
     if field.type == TemplateField.Type.DATE:
         return _date_clean(value)
     if field.type == TemplateField.Type.NUMBER and not _NUMBER.match(value):
@@ -103,8 +132,10 @@ def attestation_values_clean(
 
     Only the model's own fields are accepted (a name it does not have means a tampered or
     stale form); each required one must be filled; dates become 28/11/2026, numbers and
-    choices are checked, every value is at most 10,000 characters. Raises RequestRefused
-    with ``value_errors`` by field name.
+    choices are checked, every value is at most 10,000 characters. Invisible direction and
+    zero-width marks are removed (what is stored is what prints); a character no font can
+    print (control, private use, unassigned) is refused, named. Raises RequestRefused with
+    ``value_errors`` by field name.
     """
     fields = list(template.fields.all())
     unexpected = set(values) - {field.name for field in fields}

@@ -404,10 +404,14 @@ def test_an_optional_field_may_stay_empty_and_a_long_text_is_kept(offer, submit)
 @pytest.mark.django_db
 def test_the_hourly_limit_refuses_with_a_clear_message(offer, submit, settings):
     settings.ATTESTATION_REQUESTS_PER_HOUR = 2
-    first = submit()
-    submit()
+
+    def another(motif):  # not the same request sent twice, which is no new request at all
+        return submit(values={**EVENT_VALUES, "motif": motif})
+
+    first = another("Salon 1")
+    another("Salon 2")
     with pytest.raises(RequestRefused) as caught:
-        submit()
+        another("Salon 3")
     free_at = timezone.localtime(first.created_at + datetime.timedelta(hours=1))
     assert str(caught.value) == (
         "Vous avez atteint la limite de 2 demandes d'attestation par heure. Vous pourrez en "
@@ -419,7 +423,7 @@ def test_the_hourly_limit_refuses_with_a_clear_message(offer, submit, settings):
     AttestationEvent.objects.filter(request=first).update(
         at=timezone.now() - datetime.timedelta(hours=1, minutes=1)
     )
-    submit()
+    another("Salon 4")
     assert AttestationRequest.objects.count() == 3
 
 
@@ -633,6 +637,7 @@ def test_two_jobs_at_once_make_one_document(client_a, client_a_user):
 @pytest.mark.django_db(transaction=True)
 def test_the_hourly_limit_holds_under_concurrent_requests(client_a, client_a_user, settings):
     settings.ATTESTATION_REQUESTS_PER_HOUR = 2
+    settings.ATTESTATION_DUPLICATE_SECONDS = 0  # the same request each time: the limit alone
     offer = fleet_offer_make(client_a)
 
     def send():

@@ -17,6 +17,7 @@ from documents.models import AttestationEvent, AttestationRequest, Document
 from tasks.models import Task
 from tests.documents.generation_helpers import cabinet_make, fleet_contract_make
 from tests.documents.validation_helpers import (
+    VALUES,
     attestation_template_make,
     generated_files,
     request_held,
@@ -67,8 +68,9 @@ def test_validate_and_refuse_at_once_give_one_decision_and_the_storage_agrees(
 
     for round_ in range(ROUNDS):
         request = request_held(
-            user=client_a_user, contract=contract, template=template, beneficiary=vehicle
-        )
+            user=client_a_user, contract=contract, template=template, beneficiary=vehicle,
+            values={**VALUES, "motif": f"Salon {round_}"},  # not the same request again
+        )  # fmt: skip
         document = request.document
         files = {document.word_file.name, document.pdf_file.name}
         assert all(name.endswith((".docx", ".pdf")) for name in files) and len(files) == 2

@@ -10,6 +10,7 @@ from documents.models import AttestationRequest, Document
 from tasks.models import Task
 from tests import factories
 from tests.documents.validation_helpers import (
+    VALUES,
     attestation_template_make,
     generated_files,
     request_held,
@@ -265,10 +266,11 @@ def test_requests_list_filters_and_searches_within_a_query_budget(
 ):  # fmt: skip
     settings.ATTESTATION_REQUESTS_PER_HOUR = 100
     contract, vehicle = fleet
-    for _ in range(30):
+    for i in range(30):  # each one different: the same request twice is recorded once
         request_submit(
-            user=client_a_user, contract=contract, template=template, beneficiary=vehicle
-        )
+            user=client_a_user, contract=contract, template=template, beneficiary=vehicle,
+            values={**VALUES, "motif": f"Salon {i}"},
+        )  # fmt: skip
     client.force_login(staff_user)
     changelist = url("documents_attestationrequest_changelist")
 
@@ -313,10 +315,11 @@ def test_contract_page_lists_its_requests_with_their_history(
     client, staff_user, held, fleet, template, client_a_user, django_assert_max_num_queries
 ):
     contract, vehicle = fleet
-    for _ in range(20):
+    for i in range(20):  # each one different: the same request twice is recorded once
         request_submit(
-            user=client_a_user, contract=contract, template=template, beneficiary=vehicle
-        )
+            user=client_a_user, contract=contract, template=template, beneficiary=vehicle,
+            values={**VALUES, "motif": f"Salon {i}"},
+        )  # fmt: skip
     client.force_login(staff_user)
 
     # The contract page's 13 + 2 (see test_admin_query_budget), plus the requests with their

@@ -131,7 +131,7 @@ def test_the_libreoffice_profile_alone_fetches_nothing(pool, converter_pool, ser
     for name, model in models.items():
         if pool:
             target = converting._Pool(ports=converter_pool, host="127.0.0.1", state_dir=STATE_DIR)
-            pdf = converting._convert_on_pool(model, pool=target, timeout=30)
+            pdf = converting._convert_on_pool(model, pool=target, timeout=30, trace={})
         else:
             pdf = converting._convert_oneshot(
                 model, timeout=30, soffice="soffice", state_dir=STATE_DIR

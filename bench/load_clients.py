@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import html
+import itertools
 import re
 import threading
 import time
@@ -23,6 +24,9 @@ from load_env import ATTESTATION_TIMEOUT, PASSWORD, Account
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 DOWNLOAD = re.compile(r'href="(/extranet/documents/\d+/telecharger/)"')
 STATUS = re.compile(r"request-status--(\w+)")
+
+
+_SERIAL = itertools.count(1)
 
 
 class ClientError(Exception):
@@ -74,7 +78,8 @@ def attestation(browser: BrowserLike, account: Account, vehicle: int, poll: floa
     data = {
         "csrfmiddlewaretoken": CSRF.search(form).group(1),
         "beneficiaire": str(vehicle),
-        "champ_motif": "Salon Solutrans, Lyon Eurexpo",
+        # A motif of its own: the same request twice within seconds would be recorded once.
+        "champ_motif": f"Salon Solutrans, Lyon Eurexpo – {next(_SERIAL)}",
         "champ_date_debut": f"{today:%d/%m/%Y}",
         "champ_date_fin": f"{today + datetime.timedelta(days=4):%d/%m/%Y}",
         "action": "send",

@@ -128,7 +128,24 @@ def cpu_seconds(groups: dict[str, int], ports: list[int]) -> dict[tuple[str, int
     return used
 
 
-_PARTS = ["gunicorn", "worker", "rendu", "convertisseurs", "postgresql", "redis"]
+def rss_by_part(groups: dict[str, int], ports: list[int]) -> dict[str, int]:
+    """Resident memory (bytes) of each part of ours: every process of the part, summed."""
+    by_pgid = {pgid: name for name, pgid in groups.items()}
+    rss: dict[str, int] = {}
+    for proc in _processes():
+        if (part := _part(proc, by_pgid, ports)) is None:
+            continue
+        try:
+            status = Path(f"/proc/{proc.pid}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                rss[part] = rss.get(part, 0) + int(line.split()[1]) * 1024
+    return rss
+
+
+_PARTS = ["nginx", "gunicorn", "worker", "rendu", "convertisseurs", "postgresql", "redis"]
 
 
 def order(part: str) -> int:

@@ -36,7 +36,7 @@ case "${1:-}" in
     host "$(seq -s, 2003 $((2002 + $(nproc))))" worker-host ;;
   web-host)
     export PORT="${PORT:-8000}"  # honcho's own default would be 5000
-    host 2003 web-host ;;
+    host 2002 web-host ;;  # below the workers' 2003+: both roles may share a machine
   release)
     "$PY" manage.py migrate --noinput
     exec "$PY" manage.py collectstatic --noinput -v0 ;;

@@ -3,7 +3,8 @@
 
 web-host, worker-host and recover run as three hosts (a VAR_DIR and converter ports each), on
 the machine's PostgreSQL (database `modulr_smoke`, recreated) and Redis (database 9, flushed),
-with a moto S3 server as the object storage. A demo client logs in, requests a vehicle
+with a moto S3 server as the object storage (PROD_SMOKE_STORAGE=disk: the local disk instead,
+files sent by nginx with SENDFILE=nginx). A demo client logs in, requests a vehicle
 attestation, follows it and downloads the PDF (a signed redirect to the S3 server); /healthz
 answers; everything is stopped and no process may be left. Exit code 1 on any failure, with
 the log of the role at fault.
@@ -43,6 +44,7 @@ BUCKET, REGION = "modulr-smoke", "eu-west-3"
 EMAIL, PASSWORD = "contact@transports-dupont.fr", "demo-modulr-2026"
 CONTRACT, PLATE = "FL-24-0001", "GE-481-KT"
 START_TIMEOUT, READY_TIMEOUT = 120, 90
+ON_DISK = os.environ.get("PROD_SMOKE_STORAGE", "s3") == "disk"
 PY = str(BASE_DIR / ".venv" / "bin" / "python") if (BASE_DIR / ".venv").exists() else "python3"
 
 
@@ -169,7 +171,11 @@ def smoke(tmp: Path, processes: Processes) -> None:
         "TMPDIR": str(tmp),  # render zygotes' sockets: found again by the final scan
     }
     prepare_services(env)
-    env["AWS_S3_ENDPOINT_URL"] = start_s3(processes, env)
+    if ON_DISK:
+        env = {k: v for k, v in env.items() if not k.startswith("AWS_")} | {"SENDFILE": "nginx"}
+        step(f"Fichiers privés sur disque ({tmp / 'private'}), envoyés par nginx")
+    else:
+        env["AWS_S3_ENDPOINT_URL"] = start_s3(processes, env)
     web = {**env, "VAR_DIR": str(tmp / "web-host"), "PORT": str(web_port),
            "CONVERTER_PORTS": ",".join(map(str, web_converters))}  # fmt: skip
     worker = {**env, "VAR_DIR": str(tmp / "worker-host"),
@@ -215,7 +221,9 @@ def smoke(tmp: Path, processes: Processes) -> None:
     step(f"Statut suivi via nginx : prête en {time.monotonic() - started:.1f} s "
          f"({polls} interrogations)")  # fmt: skip
     pdf, redirects, disposition = browser.download(link)
-    if not (redirects and redirects[0].startswith(env["AWS_S3_ENDPOINT_URL"])):
+    if ON_DISK and redirects:
+        raise SmokeError(f"redirection inattendue : {redirects}", "web-host")
+    if not ON_DISK and not (redirects and redirects[0].startswith(env["AWS_S3_ENDPOINT_URL"])):
         raise SmokeError(f"pas de redirection signée vers le stockage S3 : {redirects}", "web-host")
     if not pdf.startswith(b"%PDF") or "attachment" not in disposition:
         raise SmokeError(f"téléchargement inattendu ({disposition!r}, {pdf[:20]!r})", "s3")
@@ -226,7 +234,8 @@ def smoke(tmp: Path, processes: Processes) -> None:
     missing = [needle for needle in (PLATE, motif) if needle not in flat]
     if missing:
         raise SmokeError(f"absent du PDF : {missing}\n{text[:1500]}", "worker-host")
-    step(f"PDF téléchargé via nginx puis le S3 (URL signée), {len(pdf)} octets : "
+    way = "(X-Accel-Redirect : fichier envoyé par nginx)" if ON_DISK else "puis le S3 (URL signée)"
+    step(f"PDF téléchargé via nginx {way}, {len(pdf)} octets : "
          f"pdftotext y trouve {PLATE} et le motif")  # fmt: skip
     check_headers(browser)
     check_health(base)

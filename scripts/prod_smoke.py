@@ -289,8 +289,9 @@ def main() -> int:
         print(f"== Smoke de production (dossier {tmp}) ==", flush=True)
         try:
             smoke(tmp, processes)
-        except (SmokeError, subprocess.SubprocessError, OSError) as error:
-            print(f"ÉCHEC : {error}", file=sys.stderr, flush=True)
+        except Exception as error:  # any failure: reported with its role's log
+            kind = "" if isinstance(error, SmokeError) else f"{type(error).__name__} : "
+            print(f"ÉCHEC : {kind}{error}", file=sys.stderr, flush=True)
             print_logs(processes, getattr(error, "role", None))
             status = 1
         finally:

@@ -19,8 +19,8 @@ RUN DEBUG=true python manage.py compilemessages -l fr -v0 \
     && groupadd --system --gid 10001 modulr \
     && useradd --system --uid 10001 --gid modulr --create-home --home-dir /home/modulr \
        --shell /usr/sbin/nologin modulr \
-    && mkdir -p var /srv/modulr/var/private \
-    && chown -R modulr:modulr var /srv/modulr/var/private
+    && mkdir -p var /srv/modulr/private \
+    && chown -R modulr:modulr var /srv/modulr/private
 USER modulr
 EXPOSE 8000
 # docker-compose.yml gives each service its role; alone, the image is a web host.

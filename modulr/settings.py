@@ -124,6 +124,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # plain-HTTP test server). The proxy's X-Forwarded-Proto is only believed from TRUSTED_PROXIES
 # (modulr.middleware.UntrustedProxyHeadersMiddleware drops it from anyone else).
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# Health checks ask over plain HTTP from inside the host (scripts/healthcheck.py, load
+# balancers): /healthz answers them, with no personal data, instead of redirecting.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)

@@ -6,10 +6,21 @@
 #   converters   this host's pool of PDF converters (CONVERTER_PORTS, one per core by default)
 #   recover      sends lost jobs again (RECOVER_EVERY seconds)
 #   worker-host  a worker machine: its converter pool and its Celery worker, side by side
+#   web-host     a web machine: gunicorn and a small pool of its own (« Aperçu » converts there)
+#   release      once per deployment, before the others start: migrate, then collectstatic
+# Environment: VAR_DIR (this host's state), CONVERTER_PORTS, PORT, WEB_CONCURRENCY,
+# WORKER_CONCURRENCY, RECOVER_EVERY, PYTHON (default: .venv's, else `python`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-python}"
 [[ -x .venv/bin/python && -z "${PYTHON:-}" ]] && PY=.venv/bin/python
+# A host's processes share its CONVERTER_PORTS: chosen here when unset, before honcho starts
+# them, so that the pool and its callers agree. `--env /dev/null`: honcho would otherwise load
+# .env over the environment given; the settings read .env themselves, without overriding it.
+host() {
+  export CONVERTER_PORTS="${CONVERTER_PORTS:-$1}"
+  exec "$PY" -m honcho --env /dev/null -f "deploy/$2.Procfile" start
+}
 case "${1:-}" in
   web)
     exec "$PY" -m gunicorn modulr.wsgi --bind "0.0.0.0:${PORT:-8000}" \
@@ -22,8 +33,14 @@ case "${1:-}" in
   recover)
     exec "$PY" manage.py attestation_requests_recover --every "${RECOVER_EVERY:-300}" ;;
   worker-host)
-    exec "$PY" -m honcho -f deploy/worker-host.Procfile start ;;
+    host "$(seq -s, 2003 $((2002 + $(nproc))))" worker-host ;;
+  web-host)
+    export PORT="${PORT:-8000}"  # honcho's own default would be 5000
+    host 2002 web-host ;;  # below the workers' 2003+: both roles may share a machine
+  release)
+    "$PY" manage.py migrate --noinput
+    exec "$PY" manage.py collectstatic --noinput -v0 ;;
   *)
-    echo "usage: scripts/role.sh web|worker|converters|recover|worker-host" >&2
+    echo "usage: scripts/role.sh web|worker|converters|recover|worker-host|web-host|release" >&2
     exit 2 ;;
 esac

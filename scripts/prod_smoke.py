@@ -260,9 +260,6 @@ def check_health(base: str) -> None:
             status, body = response.status, response.read()
     except urllib.error.HTTPError as error:
         status, body = error.code, error.read()
-    if status == 404 and not (BASE_DIR / "modulr" / "health.py").exists():
-        step("/healthz : absent de cette version (modulr/health.py), vérification sautée")
-        return
     try:
         report = json.loads(body)
     except ValueError:

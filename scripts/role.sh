@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # The production processes, defined once: the Procfile, docker-compose.yml, `make prod-smoke`
 # and the multi-host tests all start a role through this script.
-#   web          gunicorn (WEB_CONCURRENCY workers, PORT)
+#   web          gunicorn (WEB_CONCURRENCY workers, PORT; WEB_TIMEOUT s for a staff « Aperçu »)
 #   worker       the Celery worker (WORKER_CONCURRENCY)
 #   converters   this host's pool of PDF converters (CONVERTER_PORTS, one per core by default)
 #   recover      sends lost jobs again (RECOVER_EVERY seconds)
 #   worker-host  a worker machine: its converter pool and its Celery worker, side by side
 #   web-host     a web machine: gunicorn and a small pool of its own (« Aperçu » converts there)
 #   release      once per deployment, before the others start: migrate, then collectstatic
-# Environment: VAR_DIR (this host's state), CONVERTER_PORTS, PORT, WEB_CONCURRENCY,
+# Environment: VAR_DIR (this host's state), CONVERTER_PORTS, PORT, WEB_CONCURRENCY, WEB_TIMEOUT,
 # WORKER_CONCURRENCY, RECOVER_EVERY, PYTHON (default: .venv's, else `python`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +24,7 @@ host() {
 case "${1:-}" in
   web)
     exec "$PY" -m gunicorn modulr.wsgi --bind "0.0.0.0:${PORT:-8000}" \
-      --workers "${WEB_CONCURRENCY:-3}" --access-logfile - ;;
+      --workers "${WEB_CONCURRENCY:-3}" --timeout "${WEB_TIMEOUT:-120}" --access-logfile - ;;
   worker)
     exec "$PY" -m celery -A modulr worker --loglevel INFO \
       --concurrency "${WORKER_CONCURRENCY:-4}" ;;

@@ -102,6 +102,7 @@ def report(run: Run, moments: dict, minutes: float) -> None:
         print(f"  {error}")
     for line in database_check(run):
         print(line)
+    moments = {label: moments[label] for label in ("début", "milieu", "fin") if label in moments}
     parts = sorted({part for sample in moments.values() for part in sample}, key=order)
     print("mémoire (Mo)    " + "".join(f"{label:>10}" for label in moments))
     for part in parts:

@@ -2,9 +2,10 @@
 # The production processes, defined once: the Procfile, docker-compose.yml, `make prod-smoke`
 # and the multi-host tests all start a role through this script.
 #   web          gunicorn (WEB_CONCURRENCY workers, PORT)
-#   worker       the Celery worker (WORKER_CONCURRENCY)
+#   worker       the Celery worker (WORKER_CONCURRENCY; WORKER_NAME, default celery@<host>,
+#                recorded on each request it generates)
 #   converters   this host's pool of PDF converters (CONVERTER_PORTS, one per core by default)
-#   recover      sends lost jobs again (RECOVER_EVERY seconds)
+#   recover      sends lost and unsent jobs again (every RECOVER_EVERY seconds, default 10)
 #   worker-host  a worker machine: its converter pool and its Celery worker, side by side
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,11 +17,11 @@ case "${1:-}" in
       --workers "${WEB_CONCURRENCY:-3}" --access-logfile - ;;
   worker)
     exec "$PY" -m celery -A modulr worker --loglevel INFO \
-      --concurrency "${WORKER_CONCURRENCY:-4}" ;;
+      --concurrency "${WORKER_CONCURRENCY:-4}" --hostname "${WORKER_NAME:-celery@%h}" ;;
   converters)
     exec "$PY" manage.py run_converters ;;
   recover)
-    exec "$PY" manage.py attestation_requests_recover --every "${RECOVER_EVERY:-300}" ;;
+    exec "$PY" manage.py attestation_requests_recover --every "${RECOVER_EVERY:-10}" ;;
   worker-host)
     exec "$PY" -m honcho -f deploy/worker-host.Procfile start ;;
   *)

@@ -4,13 +4,18 @@ database is flushed), and this process's Celery app sending to a broker of the t
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import redis
 
 from documents.attestations.jobs import attestation_request_generate
 from tests.resilience.processes import Role
+
+# A Redis database of our own on the shared server (flushed: nothing else may use it).
+REDIS_URL = os.environ.get("TEST_RESILIENCE_REDIS_URL", "redis://127.0.0.1:6379/11")
 
 
 @pytest.fixture
@@ -59,3 +64,15 @@ def var_dir(tmp_path: Path, name: str) -> Path:
     path = tmp_path / name
     path.mkdir()
     return path
+
+
+@pytest.fixture
+def redis_db():
+    """Our Redis database, empty before and after (the shared server itself is untouched)."""
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.flushdb()
+    except redis.RedisError as error:
+        pytest.fail(f"Redis ne répond pas sur {REDIS_URL} : {error}")
+    yield REDIS_URL
+    client.flushdb()

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 
 import pytest
-import redis
 
 from documents.attestations.submit import attestation_request_submit
 from documents.models import AttestationEvent, AttestationRequest, Document
@@ -25,24 +24,11 @@ from tests.object_storage import ACCESS_KEY, REGION, SECRET_KEY
 from tests.resilience.conftest import celery_sending_to, var_dir
 from tests.resilience.processes import database_url, logs, wait_for
 
-REDIS_URL = os.environ.get("TEST_RESILIENCE_REDIS_URL", "redis://127.0.0.1:6379/11")
 START_TIMEOUT = 120
 # Generous: the 60 requests take about a minute on two cores.
 ALL_READY_TIMEOUT = 300
 
 Status = AttestationRequest.Status
-
-
-@pytest.fixture
-def redis_db():
-    """Our Redis database, empty before and after (the shared server itself is untouched)."""
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        client.flushdb()
-    except redis.RedisError as error:
-        pytest.fail(f"Redis ne répond pas sur {REDIS_URL} : {error}")
-    yield REDIS_URL
-    client.flushdb()
 
 
 def _ready_or_failed(ids: list[int]) -> bool:

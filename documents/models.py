@@ -318,14 +318,30 @@ class AttestationRequest(models.Model):
         related_name="+",
     )
     decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
+    # When the broker (or the embedded pool) last accepted its job; empty while a job could
+    # not be sent (broker down): the recovery sends it again within seconds.
+    queued_at = models.DateTimeField(_("transmise au worker le"), null=True, blank=True)
+    # The worker that claimed it last (Celery's hostname, or host:pid of a web process): the
+    # one generating it, then the one that generated it.
+    generated_by = models.CharField(_("générée par"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("demandée le"), default=timezone.now, db_index=True)
+    # While generating, the job holding the request refreshes it every few seconds (its
+    # lease, docs/attestations.md).
     updated_at = models.DateTimeField(_("mise à jour le"), auto_now=True)
 
     class Meta:
         verbose_name = _("demande d'attestation")
         verbose_name_plural = _("demandes d'attestation")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "-created_at"])]
+        indexes = [
+            models.Index(fields=["user", "-created_at"]),
+            # The recovery's queries, every few seconds: only the requests in progress.
+            models.Index(
+                fields=["updated_at"],
+                condition=models.Q(status__in=["pending", "generating"]),
+                name="attestation_request_running",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.contract})"

@@ -25,6 +25,7 @@ from documents.attestations.selectors import (
     attestation_request_client_error,
     attestation_request_document_for_client,
     attestation_request_in_progress,
+    attestation_request_waits_for_broker,
     attestation_requests_for_client_user,
 )
 from documents.attestations.submit import (
@@ -232,6 +233,7 @@ def _request_status_context(attestation_request: AttestationRequest) -> dict:
         "attestation_request": attestation_request,
         "document": attestation_request_document_for_client(attestation_request),
         "in_progress": attestation_request_in_progress(attestation_request),
+        "waits_for_broker": attestation_request_waits_for_broker(attestation_request),
         "can_retry": attestation_request_can_retry(attestation_request),
         "client_error": attestation_request_client_error(attestation_request),
     }

@@ -105,6 +105,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while a job writes.
     DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+else:
+    # Connections are kept between requests, and checked before reuse: after a restart of
+    # PostgreSQL the next request opens a new one instead of failing on the dead one.
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -226,8 +231,22 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # the job limits sit above that so a slow-but-working conversion is not cut short.
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=150)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=180)
-# Well above the hard time limit, or Redis re-delivers jobs still running.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Well above the hard time limit, or Redis re-delivers jobs still running. Short socket
+# timeouts: a broker that does not answer fails the send fast.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 10,
+}
+# Sending a job while the broker is down fails within seconds (the client's POST must not
+# hang): the request stays recorded, unsent, and the recovery sends it once Redis is back.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 
 # Attestation requests from the extranet.
 # At most this many requests (and retries) per extranet account per rolling hour.
@@ -235,8 +254,12 @@ ATTESTATION_REQUESTS_PER_HOUR = env.int("ATTESTATION_REQUESTS_PER_HOUR", default
 # The same request sent again by the same account within this many seconds (a double click,
 # a form posted twice) is not recorded again: the client lands on the first one. 0: off.
 ATTESTATION_DUPLICATE_SECONDS = env.int("ATTESTATION_DUPLICATE_SECONDS", default=10)
-# A request pending or generating for longer than this has lost its job (worker killed,
-# broker down): it may be claimed again, and the client may retry it. Above the hard limit.
+# A request being generated whose job has not renewed its lease for this long has lost its
+# job (worker or machine killed): it may be claimed again, and the client may retry it. The
+# job renews it every sixth of this (documents/attestations/lease.py).
+ATTESTATION_REQUEST_LEASE_SECONDS = env.int("ATTESTATION_REQUEST_LEASE_SECONDS", default=30)
+# A request sent to the worker but not taken for this long has lost its job (the broker lost
+# the message): it is sent again. Above how long a queue of jobs may wait.
 ATTESTATION_REQUEST_STALE_SECONDS = env.int(
     "ATTESTATION_REQUEST_STALE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60
 )

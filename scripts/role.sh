@@ -2,14 +2,15 @@
 # The production processes, defined once: the Procfile, docker-compose.yml, `make prod-smoke`
 # and the multi-host tests all start a role through this script.
 #   web          gunicorn (WEB_CONCURRENCY workers, PORT; WEB_TIMEOUT s for a staff « Aperçu »)
-#   worker       the Celery worker (WORKER_CONCURRENCY)
+#   worker       the Celery worker (WORKER_CONCURRENCY; WORKER_NAME, default celery@<host>,
+#                recorded on each request it generates)
 #   converters   this host's pool of PDF converters (CONVERTER_PORTS, one per core by default)
-#   recover      sends lost jobs again (RECOVER_EVERY seconds)
+#   recover      sends lost and unsent jobs again (every RECOVER_EVERY seconds, default 10)
 #   worker-host  a worker machine: its converter pool and its Celery worker, side by side
 #   web-host     a web machine: gunicorn and a small pool of its own (« Aperçu » converts there)
 #   release      once per deployment, before the others start: migrate, then collectstatic
 # Environment: VAR_DIR (this host's state), CONVERTER_PORTS, PORT, WEB_CONCURRENCY, WEB_TIMEOUT,
-# WORKER_CONCURRENCY, RECOVER_EVERY, PYTHON (default: .venv's, else `python`).
+# WORKER_CONCURRENCY, WORKER_NAME, RECOVER_EVERY, PYTHON (default: .venv's, else `python`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-python}"
@@ -27,11 +28,11 @@ case "${1:-}" in
       --workers "${WEB_CONCURRENCY:-3}" --timeout "${WEB_TIMEOUT:-120}" --access-logfile - ;;
   worker)
     exec "$PY" -m celery -A modulr worker --loglevel INFO \
-      --concurrency "${WORKER_CONCURRENCY:-4}" ;;
+      --concurrency "${WORKER_CONCURRENCY:-4}" --hostname "${WORKER_NAME:-celery@%h}" ;;
   converters)
     exec "$PY" manage.py run_converters ;;
   recover)
-    exec "$PY" manage.py attestation_requests_recover --every "${RECOVER_EVERY:-300}" ;;
+    exec "$PY" manage.py attestation_requests_recover --every "${RECOVER_EVERY:-10}" ;;
   worker-host)
     host "$(seq -s, 2003 $((2002 + $(nproc))))" worker-host ;;
   web-host)

@@ -7,13 +7,15 @@ embedded default it runs in a small pool of threads of the web process (docs/att
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from functools import partial
 
 from celery import shared_task
 from django.conf import settings
 from django.db import connections, transaction
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +40,9 @@ def attestation_request_generate(self, request_id: int) -> None:
     retries = self.request.retries
     try:
         attestation_request_process(
-            request_id=request_id, retry_conversion=retries < len(CONVERSION_RETRY_COUNTDOWNS)
+            request_id=request_id,
+            retry_conversion=retries < len(CONVERSION_RETRY_COUNTDOWNS),
+            worker=self.request.hostname or _this_process(),
         )
     except ConversionError as error:
         raise self.retry(exc=error, countdown=CONVERSION_RETRY_COUNTDOWNS[retries]) from error
@@ -48,22 +52,46 @@ def attestation_request_send(request_id: int) -> None:
     """Generate the request once the current transaction commits (at once outside one).
 
     ``robust``: a broker that cannot be reached must not turn the client's committed request
-    into an error page; the request stays pending, becomes stale, and can be retried.
+    into an error page. The request then stays pending without ``queued_at``; the recovery
+    sends it again within seconds once the broker answers (docs/attestations.md).
     """
-    transaction.on_commit(partial(_send, request_id), robust=True)
+
+    # A named function, not a partial: Django's log line for a failed robust callback reads
+    # its __qualname__.
+    def send_job() -> None:
+        attestation_request_dispatch(request_id)
+
+    transaction.on_commit(send_job, robust=True)
 
 
-def _send(request_id: int) -> None:
+def attestation_request_dispatch(request_id: int) -> None:
+    """Send the job now and record that it was accepted (``queued_at``); raises if the broker
+    cannot be reached. Callers inside a transaction use ``attestation_request_send``."""
     if not attestation_request_generate.app.conf.task_always_eager:
-        attestation_request_generate.delay(request_id)
+        attestation_request_generate.delay(request_id)  # raises when the broker is down
     elif transaction.get_connection().in_atomic_block:
         # Still inside a transaction (a test's, or a caller's that chose so): another thread
         # could not see the request yet, so run here.
+        _queued(request_id)
         attestation_request_generate.apply(args=[request_id])
+        return
     else:
         future = _in_process_pool().submit(_run_in_thread, request_id)
         _running.add(future)
         future.add_done_callback(_running.discard)
+    _queued(request_id)
+
+
+def _queued(request_id: int) -> None:
+    """The job was accepted: the recovery's « never sent » rule no longer applies."""
+    from documents.models import AttestationRequest
+
+    AttestationRequest.objects.filter(pk=request_id).update(queued_at=timezone.now())
+
+
+def _this_process() -> str:
+    """Who runs a job outside a Celery worker (the embedded default): host and pid."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 _pool: ThreadPoolExecutor | None = None

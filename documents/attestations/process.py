@@ -18,6 +18,7 @@ from documents.models import AttestationEvent, AttestationRequest, Document, Doc
 from documents.services import attestation_generate, document_destroy
 from documents.storage import StorageUnavailable
 
+from .lease import attestation_request_lease
 from .logs import attestation_request_state_log
 from .selectors import attestation_requests_stale_q
 
@@ -31,7 +32,7 @@ class _Unavailable(Exception):
     """Something the request needs is gone; the message is for the client."""
 
 
-def _claim(request_id: int) -> int | None:
+def _claim(request_id: int, worker: str) -> int | None:
     """Take the request for generation; the attempt number, or None if there is nothing to do.
 
     One conditional UPDATE: pending or failed requests, and those left ``generating`` by a
@@ -41,7 +42,12 @@ def _claim(request_id: int) -> int | None:
     claimable = Q(status__in=[Status.PENDING, Status.FAILED]) | attestation_requests_stale_q()
     claimed = AttestationRequest.objects.filter(
         claimable, pk=request_id, document__isnull=True
-    ).update(status=Status.GENERATING, attempts=F("attempts") + 1, updated_at=timezone.now())
+    ).update(
+        status=Status.GENERATING,
+        attempts=F("attempts") + 1,
+        generated_by=worker[:200],
+        updated_at=timezone.now(),  # the lease starts (lease.py renews it)
+    )
     if not claimed:
         return None
     return AttestationRequest.objects.values_list("attempts", flat=True).get(pk=request_id)
@@ -151,16 +157,19 @@ def _state_log(request: AttestationRequest, attempt: int, status: str) -> None:
     )
 
 
-def attestation_request_process(*, request_id: int, retry_conversion: bool = False) -> None:
+def attestation_request_process(
+    *, request_id: int, retry_conversion: bool = False, worker: str = ""
+) -> None:
     """Generate the request's attestation: the body of ``jobs.attestation_request_generate``.
 
     Safe to run any number of times: it returns at once unless it can claim the request
     (see ``_claim``). On success the request is ``ready`` (document shared on the extranet)
     or ``awaiting_validation`` (document kept for staff). On failure it is ``failed`` with
     its error. With ``retry_conversion``, a PDF conversion failure puts the request back to
-    ``pending`` and re-raises ConversionError, for the job to try again later.
+    ``pending`` and re-raises ConversionError, for the job to try again later. ``worker``
+    (who runs it) is recorded on the request; the job holds the request's lease meanwhile.
     """
-    attempt = _claim(request_id)
+    attempt = _claim(request_id, worker)
     if attempt is None:
         return
     request = AttestationRequest.objects.select_related(
@@ -168,7 +177,8 @@ def attestation_request_process(*, request_id: int, retry_conversion: bool = Fal
     ).get(pk=request_id)
     _state_log(request, attempt, Status.GENERATING)
     try:
-        document = _generate(request)
+        with attestation_request_lease(request_id=request_id, attempt=attempt):
+            document = _generate(request)
     except ConversionError as error:
         if retry_conversion:
             logger.warning(

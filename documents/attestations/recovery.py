@@ -7,6 +7,8 @@ UPDATE on the « stale » rule, so racing a retry or a late job changes it once
 
 from __future__ import annotations
 
+import datetime
+import logging
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -16,9 +18,11 @@ from django.utils.translation import gettext
 
 from documents.models import AttestationEvent, AttestationRequest
 
-from .jobs import attestation_request_send
+from .jobs import attestation_request_dispatch, attestation_request_send
 from .logs import attestation_request_state_log
 from .selectors import attestation_requests_stale_q
+
+logger = logging.getLogger(__name__)
 
 Status = AttestationRequest.Status
 
@@ -26,6 +30,12 @@ Status = AttestationRequest.Status
 # which a lost job is not sent again but failed. A normal request uses 1, 3 at most when
 # both conversion retries are needed.
 RECOVERY_MAX_ATTEMPTS = 5
+
+
+# A request recorded this long ago whose job was never accepted by the broker (``queued_at``
+# empty) is sent again. Longer than sending takes (it fails fast: modulr/settings.py), so a
+# job being sent right now is not sent twice.
+UNSENT_AFTER_SECONDS = 5
 
 
 @dataclass
@@ -38,10 +48,37 @@ def _lost() -> Q:
     return attestation_requests_stale_q() & Q(document__isnull=True)
 
 
+def _unsent() -> Q:
+    before = timezone.now() - datetime.timedelta(seconds=UNSENT_AFTER_SECONDS)
+    return Q(status=Status.PENDING, queued_at__isnull=True, updated_at__lt=before)
+
+
 def attestation_requests_recover(*, limit: int = 500) -> Recovered:
     """Send again the job of every lost request (see the module), at most ``limit`` of them,
-    oldest first; fail those already claimed ``RECOVERY_MAX_ATTEMPTS`` times."""
+    oldest first; fail those already claimed ``RECOVERY_MAX_ATTEMPTS`` times. Then send the
+    jobs the broker refused (it was down): cheap, run every few seconds."""
     result = Recovered()
+    _recover_lost(result, limit)
+    unsent = AttestationRequest.objects.filter(_unsent()).order_by("updated_at", "id")
+    for request_id in unsent.values_list("pk", flat=True)[:limit]:
+        # Taken with a conditional UPDATE (another recovery may be at it); fresh again, so
+        # that while the broker stays down it is tried once per UNSENT_AFTER_SECONDS.
+        if not AttestationRequest.objects.filter(_unsent(), pk=request_id).update(
+            updated_at=timezone.now()
+        ):
+            continue
+        try:
+            attestation_request_dispatch(request_id)  # sets queued_at
+        except Exception as error:  # noqa: BLE001 - whatever the broker's client raises
+            logger.warning(
+                "Broker toujours injoignable (%s) : nouvel essai au prochain passage", error
+            )
+            break  # one failure per run is enough to know: the others wait for the next run
+        result.sent.append(request_id)
+    return result
+
+
+def _recover_lost(result: Recovered, limit: int) -> None:
     candidates = (
         AttestationRequest.objects.filter(_lost())
         .order_by("updated_at", "id")
@@ -54,7 +91,6 @@ def attestation_requests_recover(*, limit: int = 500) -> Recovered:
                 result.failed.append(request_id)
         elif _send_again(state):
             result.sent.append(request_id)
-    return result
 
 
 def _send_again(state: dict) -> bool:
@@ -65,7 +101,7 @@ def _send_again(state: dict) -> bool:
         # Back to pending and fresh again: the client's page shows progress (no « Réessayer »
         # while the new job is queued), and the next recovery run leaves it alone.
         taken = AttestationRequest.objects.filter(_lost(), pk=request_id).update(
-            status=Status.PENDING, error="", updated_at=now
+            status=Status.PENDING, error="", queued_at=None, updated_at=now
         )
         if not taken:
             return False  # claimed, retried or recovered meanwhile

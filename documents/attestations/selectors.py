@@ -160,26 +160,48 @@ def attestation_request_just_sent(
     return next((request for request in recent if request.values == values), None)
 
 
-# « Its job is lost » (worker died, broker down): pending or generating for longer than
-# ATTESTATION_REQUEST_STALE_SECONDS, past the job's hard time limit plus a margin, so nothing
-# is still working on it. It may be claimed again, recovered, and the client may « Réessayer ».
+# « Its job is lost » (worker or machine killed, broker emptied): nothing is working on it any
+# more, so it may be claimed again, recovered, and the client may « Réessayer ».
+# - ``generating``: its lease ran out. The job holding it renews ``updated_at`` every few
+#   seconds (lease.py); ATTESTATION_REQUEST_LEASE_SECONDS without a renewal means that job died.
+# - ``pending``: sent but not taken for ATTESTATION_REQUEST_STALE_SECONDS, longer than a queue
+#   of jobs lasts (a message lost with the broker, or with a worker killed as it received it).
 # One rule, two forms: a filter for the conditional UPDATEs, a predicate for a loaded row.
 
-_IN_PROGRESS = (AttestationRequest.Status.PENDING, AttestationRequest.Status.GENERATING)
+Status = AttestationRequest.Status
+_IN_PROGRESS = (Status.PENDING, Status.GENERATING)
 
 
-def _stale_before() -> datetime.datetime:
-    return timezone.now() - datetime.timedelta(seconds=settings.ATTESTATION_REQUEST_STALE_SECONDS)
+def _stale_limits() -> tuple[datetime.datetime, datetime.datetime]:
+    """(lease expired before, pending lost before)."""
+    now = timezone.now()
+    return (
+        now - datetime.timedelta(seconds=settings.ATTESTATION_REQUEST_LEASE_SECONDS),
+        now - datetime.timedelta(seconds=settings.ATTESTATION_REQUEST_STALE_SECONDS),
+    )
 
 
 def attestation_requests_stale_q() -> Q:
     """The requests whose job is lost, as a filter (the job's claim, retry, recovery)."""
-    return Q(status__in=_IN_PROGRESS, updated_at__lt=_stale_before())
+    lease_expired, pending_lost = _stale_limits()
+    return Q(status=Status.GENERATING, updated_at__lt=lease_expired) | Q(
+        status=Status.PENDING, updated_at__lt=pending_lost
+    )
 
 
 def attestation_request_is_stale(request: AttestationRequest) -> bool:
     """Whether this request's job is lost: the same rule as ``attestation_requests_stale_q``."""
-    return request.status in _IN_PROGRESS and request.updated_at < _stale_before()
+    lease_expired, pending_lost = _stale_limits()
+    if request.status == Status.GENERATING:
+        return request.updated_at < lease_expired
+    return request.status == Status.PENDING and request.updated_at < pending_lost
+
+
+def attestation_request_waits_for_broker(request: AttestationRequest) -> bool:
+    """Recorded, but its job could not be sent yet (broker down): the recovery sends it as
+    soon as the broker answers. The client reads that it will be generated as soon as
+    possible."""
+    return request.status == Status.PENDING and request.queued_at is None
 
 
 def attestation_request_in_progress(request: AttestationRequest) -> bool:

@@ -223,7 +223,7 @@ def attestation_request_retry(*, request: AttestationRequest, user) -> None:
         _rate_limit_check(user)
         now = timezone.now()
         sent = AttestationRequest.objects.filter(retryable, pk=request.pk).update(
-            status=Status.PENDING, error="", updated_at=now
+            status=Status.PENDING, error="", queued_at=None, updated_at=now
         )
         if not sent:
             raise RequestRefused(gettext("Cette demande est déjà en cours de traitement."))

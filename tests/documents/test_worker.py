@@ -50,9 +50,9 @@ from tests.docx_models import pdf_text
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_WORKER_REDIS_URL", "redis://127.0.0.1:6379/12")
-# A request left « en cours » longer than this is stale (production: above the job's hard
-# time limit, minutes). Short here so that recovery can be seen within a test, long enough
-# for a worker's immediate re-delivery to come first.
+# A request left « en cours » longer than this is stale (production: the lease, 30 s, for a
+# request being generated; minutes for one queued). Short here so that recovery can be seen
+# within a test, long enough for a worker's immediate re-delivery to come first.
 STALE_SECONDS = 8
 WORKER_START_TIMEOUT = 60
 JOB_TIMEOUT = 60
@@ -218,6 +218,7 @@ def start_worker(transactional_db, broker_queue, _private_storage, tmp_path, set
     """Starts workers on our queue with this test's database, storage and settings; kills
     them all in teardown (before the database is flushed)."""
     settings.ATTESTATION_REQUEST_STALE_SECONDS = STALE_SECONDS
+    settings.ATTESTATION_REQUEST_LEASE_SECONDS = STALE_SECONDS
     db = connection.settings_dict
     base_env = {
         **os.environ,
@@ -226,6 +227,7 @@ def start_worker(transactional_db, broker_queue, _private_storage, tmp_path, set
         "CELERY_BROKER_URL": REDIS_URL,
         "PRIVATE_ROOT": str(_private_storage),
         "ATTESTATION_REQUEST_STALE_SECONDS": str(STALE_SECONDS),
+        "ATTESTATION_REQUEST_LEASE_SECONDS": str(STALE_SECONDS),
         # A frozen converter is waited for, not killed, during the test.
         "CONVERTER_TIMEOUT": "120",
         "LOG_LEVEL": "WARNING",
@@ -417,9 +419,15 @@ def test_recovery_leaves_alone_a_request_still_within_its_time_or_finished(
     client_a, client_a_user, settings, django_capture_on_commit_callbacks
 ):
     settings.ATTESTATION_REQUEST_STALE_SECONDS = 300
+    settings.ATTESTATION_REQUEST_LEASE_SECONDS = 30
     offer = fleet_offer_make(client_a)
-    working = request_make(offer, client_a_user, status=Status.GENERATING)  # just now
+    # Its job renewed its lease 29 s ago; one queued 299 s ago, not taken yet.
+    working = request_make(offer, client_a_user, status=Status.GENERATING)
     AttestationRequest.objects.filter(pk=working.pk).update(
+        updated_at=timezone.now() - datetime.timedelta(seconds=29)
+    )
+    queued = request_make(offer, client_a_user, queued_at=timezone.now())
+    AttestationRequest.objects.filter(pk=queued.pk).update(
         updated_at=timezone.now() - datetime.timedelta(seconds=299)
     )
     long_ago = timezone.now() - datetime.timedelta(days=1)
@@ -434,8 +442,8 @@ def test_recovery_leaves_alone_a_request_still_within_its_time_or_finished(
 
     assert (result.sent, result.failed, sent) == ([], [], [])
     assert set(AttestationRequest.objects.values_list("status", flat=True)) == {
-        Status.GENERATING, Status.FAILED, Status.READY, Status.AWAITING_VALIDATION,
-        Status.REFUSED,
+        Status.PENDING, Status.GENERATING, Status.FAILED, Status.READY,
+        Status.AWAITING_VALIDATION, Status.REFUSED,
     }  # fmt: skip
 
 

@@ -43,7 +43,7 @@ def ready_request(offer, user, numero="ATT-2026-000042", **kwargs) -> Attestatio
 
 
 def test_pending_says_it_is_being_generated_and_updates_itself(as_a, offer, client_a_user):
-    request = request_make(offer, client_a_user)
+    request = request_make(offer, client_a_user, queued_at=timezone.now())  # its job was sent
     response = as_a.get(status_url(request))
     tree = page_tree(response)
     assert "Votre attestation est en cours de génération" in page_text(response)
@@ -55,6 +55,17 @@ def test_pending_says_it_is_being_generated_and_updates_itself(as_a, offer, clie
     # What was asked, as typed.
     shown = page_text(response)
     assert "Motif du déplacement Salon" in shown and "GH-456-JK – Peugeot 308" in shown
+
+
+def test_a_request_whose_job_could_not_be_sent_says_it_will_be_generated_soon(
+    as_a, offer, client_a_user
+):
+    """The broker was down when it was recorded: the recovery sends it once it is back."""
+    request = request_make(offer, client_a_user)  # queued_at empty: never sent
+    response = as_a.get(status_url(request))
+    text = page_text(response)
+    assert "Votre demande est enregistrée : elle sera générée dès que possible." in text
+    assert "Réessayer" not in text and polls(page_tree(response))
 
 
 def test_the_polled_part_alone_for_htmx(as_a, offer, client_a_user):

@@ -65,11 +65,12 @@ def own_redis(tmp_path):
         server.stop()
 
 
-def _form_data(offer) -> dict:
+def _form_data(offer, n: int) -> dict:
     return {
         "beneficiaire": str(offer.vehicle.pk),
         "modele": str(offer.vehicle_model.pk),
-        "champ_motif": "Salon de l'auto",
+        # A motif each: the same request twice within seconds would be recorded once.
+        "champ_motif": f"Salon de l'auto n° {n}",
         "champ_date_debut": "01/12/2026",
         "champ_date_fin": "03/12/2026",
         "action": "send",
@@ -89,8 +90,8 @@ def test_requests_sent_while_redis_is_down_are_generated_once_it_is_back(
 
     with celery_sending_to(own_redis.url):
         pages = []
-        for _ in range(5):
-            response = as_a.post(form_url, _form_data(offer))
+        for n in range(5):
+            response = as_a.post(form_url, _form_data(offer, n))
             assert response.status_code == 302
             pages.append(response.url)
     for url in pages:

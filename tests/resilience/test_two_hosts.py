@@ -11,6 +11,7 @@ by the other, once, well before the old stale delay (4 minutes).
 
 from __future__ import annotations
 
+import itertools
 import os
 
 import pytest
@@ -108,10 +109,14 @@ def test_two_worker_hosts_share_the_requests_and_one_killed_mid_burst_loses_none
             everything,
         )
 
+    serial = itertools.count(1)
+
     def submit() -> int:
+        # A motif each: the same request twice within seconds would be recorded once.
+        values = {**EVENT_VALUES, "motif": f"{EVENT_VALUES['motif']} n° {next(serial)}"}
         return attestation_request_submit(
             user=client_a_user, contract=offer.contract, beneficiary=offer.vehicle,
-            product_model=offer.vehicle_model, values=dict(EVENT_VALUES),
+            product_model=offer.vehicle_model, values=values,
         ).pk  # fmt: skip
 
     with celery_sending_to(redis_db):

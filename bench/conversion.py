@@ -11,6 +11,7 @@ import argparse
 import functools
 import io
 import os
+import secrets
 import statistics
 import subprocess
 import sys
@@ -23,6 +24,8 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
+# The pool is started by `manage.py run_converters`: production settings want a key of their own.
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(48))
 
 from docx import Document  # noqa: E402
 

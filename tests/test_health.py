@@ -3,10 +3,10 @@ check that failed otherwise; no login, never cached, GET and HEAD only."""
 
 import os
 
-import pytest
 from django.urls import reverse
 
 from tests.converter_pool import free_converter_ports
+from tests.helpers import missing
 
 URL = reverse("healthz")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -36,9 +36,7 @@ def test_everything_up_is_200_for_anyone(client, db, converter_pool, _private_st
 
 def test_a_real_redis_broker_answers(client, db, converter_pool, settings):
     if not _redis_answers():
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis ne répond pas sur {REDIS_URL}")
-        pytest.skip(f"Redis ne répond pas sur {REDIS_URL}")
+        missing(f"Redis ne répond pas sur {REDIS_URL}")
     settings.CELERY_BROKER_URL = REDIS_URL
 
     response = client.get(URL)

@@ -6,14 +6,12 @@ templates' inline scripts run."""
 
 import base64
 import hashlib
-import os
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -21,6 +19,8 @@ DEPLOY = BASE_DIR / "deploy"
 sys.path.insert(0, str(BASE_DIR / "scripts"))
 
 from prod_smoke_env import nginx_command, nginx_config  # noqa: E402
+
+from tests.helpers import missing  # noqa: E402
 
 
 def roles() -> set[str]:
@@ -134,9 +134,7 @@ def nginx_binary() -> str:
     # /usr/sbin may be off a non-root user's PATH.
     found = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
     if not found:
-        if os.environ.get("CI"):
-            pytest.fail("nginx manque (scripts/install-system-deps.sh --nginx)")
-        pytest.skip("nginx n'est pas installé (scripts/install-system-deps.sh --nginx)")
+        missing("nginx n'est pas installé (scripts/install-system-deps.sh --nginx)")
     return found
 
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from documents.models import AttestationRequest
 from tests.documents.request_helpers import fleet_offer_make
-from tests.helpers import page_text
+from tests.helpers import missing, page_text
 from tests.object_storage import free_port
 from tests.resilience.conftest import celery_sending_to
 from tests.resilience.processes import database_url, logs, wait_for
@@ -57,7 +57,7 @@ class RedisServer:
 @pytest.fixture
 def own_redis(tmp_path):
     if not os.path.exists(REDIS_SERVER):
-        pytest.skip(f"{REDIS_SERVER} absent")
+        missing(f"{REDIS_SERVER} absent")
     server = RedisServer(tmp_path)
     try:
         yield server

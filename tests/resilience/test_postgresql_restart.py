@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import missing
 from tests.object_storage import free_port
 from tests.resilience.processes import Role, wait_for
 
@@ -62,7 +63,7 @@ class Cluster:
 @pytest.fixture
 def cluster():
     if not (PG_BIN / "initdb").exists() or shutil.which("runuser") is None:
-        pytest.skip(f"PostgreSQL 15 ({PG_BIN}) ou runuser absent")
+        missing(f"PostgreSQL 15 ({PG_BIN}) ou runuser absent")
     cluster = Cluster()
     try:
         cluster.start()

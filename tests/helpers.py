@@ -8,6 +8,7 @@ Logged-in clients are fixtures of ``tests/conftest.py`` (``as_staff``, ``as_bob`
 import os
 import re
 import threading
+import time
 from html import unescape
 
 import lxml.html
@@ -72,3 +73,14 @@ def missing(message: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)
+
+
+def wait_for(condition, timeout: float, what, *, every: float = 0.1):
+    """``condition()``'s first truthy value, or AssertionError naming ``what()`` at the end."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if value := condition():
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"Délai de {timeout} s dépassé\n{what()}")
+        time.sleep(every)

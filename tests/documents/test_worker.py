@@ -24,7 +24,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -47,6 +46,7 @@ from tests.converter_pool import running_pool
 from tests.documents.generation_helpers import stored_files
 from tests.documents.request_helpers import EVENT_VALUES, fleet_offer_make, request_make
 from tests.docx_models import pdf_text
+from tests.helpers import wait_for
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_WORKER_REDIS_URL", "redis://127.0.0.1:6379/12")
@@ -59,17 +59,6 @@ JOB_TIMEOUT = 60
 
 Status = AttestationRequest.Status
 Kind = AttestationEvent.Kind
-
-
-def _wait(condition: Callable[[], object], timeout: float, what: Callable[[], str]):
-    """``condition()``'s first truthy value, or AssertionError naming ``what()`` at the end."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if value := condition():
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"Délai de {timeout} s dépassé\n{what()}")
-        time.sleep(0.1)
 
 
 # -- Redis, its app configuration ------------------------------------------------------------
@@ -185,7 +174,7 @@ class Worker:
                 cwd=BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )  # fmt: skip
-        _wait(self._ready, WORKER_START_TIMEOUT, self.text)
+        wait_for(self._ready, WORKER_START_TIMEOUT, self.text)
 
     def _ready(self) -> bool:
         assert self.process.poll() is None, f"le worker s'est arrêté\n{self.text()}"
@@ -301,7 +290,7 @@ def test_a_request_sent_through_the_broker_is_generated_by_the_worker(
 
     request = _submit(client_a, client_a_user)
 
-    _wait(_status_is(request, Status.READY, Status.FAILED), JOB_TIMEOUT, _logs(worker))
+    wait_for(_status_is(request, Status.READY, Status.FAILED), JOB_TIMEOUT, _logs(worker))
     _generated_once(request, _private_storage)
     assert request.attempts == 1
     assert "attestation_request_generate[" in worker.text()  # the worker ran it, not us
@@ -315,7 +304,7 @@ def test_worker_killed_mid_conversion_then_recovery_generates_it_once(
     first = start_worker([own_converter])
     with frozen(own_converter):
         request = _submit(client_a, client_a_user)
-        _wait(
+        wait_for(
             lambda: _status_is(request, Status.GENERATING)() and converter_busy(own_converter),
             JOB_TIMEOUT,
             _logs(first),
@@ -327,8 +316,8 @@ def test_worker_killed_mid_conversion_then_recovery_generates_it_once(
         assert request.status == Status.GENERATING and request.document is None
     second = start_worker([own_converter])
 
-    _wait(lambda: attestation_requests_recover().sent, STALE_SECONDS + 10, _logs(first, second))
-    _wait(_status_is(request, Status.READY, Status.FAILED), JOB_TIMEOUT, _logs(first, second))
+    wait_for(lambda: attestation_requests_recover().sent, STALE_SECONDS + 10, _logs(first, second))
+    wait_for(_status_is(request, Status.READY, Status.FAILED), JOB_TIMEOUT, _logs(first, second))
     document = _generated_once(request, _private_storage)
     assert request.attempts == 2  # the killed attempt, then the recovered one
     assert list(request.events.values_list("kind", "actor")) == [
@@ -338,7 +327,7 @@ def test_worker_killed_mid_conversion_then_recovery_generates_it_once(
 
     # An hour later Redis re-delivers the killed worker's message: it changes nothing.
     attestation_request_generate.delay(request.pk)
-    _wait(lambda: second.text().count("succeeded") >= 2, JOB_TIMEOUT, _logs(second))
+    wait_for(lambda: second.text().count("succeeded") >= 2, JOB_TIMEOUT, _logs(second))
     assert _generated_once(request, _private_storage) == document
     assert request.attempts == 2
     assert attestation_requests_recover().sent == []
@@ -356,21 +345,21 @@ def test_worker_child_killed_the_redelivered_job_waits_then_recovery_generates_i
     worker = start_worker([own_converter])
     with frozen(own_converter):
         request = _submit(client_a, client_a_user)
-        _wait(
+        wait_for(
             lambda: _status_is(request, Status.GENERATING)() and converter_busy(own_converter),
             JOB_TIMEOUT,
             _logs(worker),
         )
         (child,) = worker.children()
         os.kill(child, signal.SIGKILL)
-        _wait(lambda: "WorkerLostError" in worker.text(), JOB_TIMEOUT, _logs(worker))
+        wait_for(lambda: "WorkerLostError" in worker.text(), JOB_TIMEOUT, _logs(worker))
         # The re-delivered message is run by the new child, which finds the request taken.
-        _wait(lambda: worker.text().count("succeeded") >= 1, JOB_TIMEOUT, _logs(worker))
+        wait_for(lambda: worker.text().count("succeeded") >= 1, JOB_TIMEOUT, _logs(worker))
     request.refresh_from_db()
     assert (request.status, request.attempts, request.document) == (Status.GENERATING, 1, None)
 
-    _wait(lambda: attestation_requests_recover().sent, STALE_SECONDS + 10, _logs(worker))
-    _wait(_status_is(request, Status.READY, Status.FAILED), JOB_TIMEOUT, _logs(worker))
+    wait_for(lambda: attestation_requests_recover().sent, STALE_SECONDS + 10, _logs(worker))
+    wait_for(_status_is(request, Status.READY, Status.FAILED), JOB_TIMEOUT, _logs(worker))
     _generated_once(request, _private_storage)
     assert request.attempts == 2
 

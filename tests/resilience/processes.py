@@ -11,25 +11,15 @@ import contextlib
 import os
 import signal
 import subprocess
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 from django.db import connection
 
+from tests.helpers import wait_for  # noqa: F401 - the resilience tests' import
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 ROLE = BASE_DIR / "scripts" / "role.sh"
-
-
-def wait_for(condition: Callable[[], object], timeout: float, what: Callable[[], str]):
-    """``condition()``'s first truthy value, or AssertionError naming ``what()`` at the end."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if value := condition():
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"Délai de {timeout} s dépassé\n{what()}")
-        time.sleep(0.2)
 
 
 def database_url() -> str:

@@ -8,9 +8,12 @@ field code can be built by the model's own tags.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
+import threading
 import zipfile
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
@@ -40,6 +43,11 @@ REL_NAMESPACES = (
     "http://purl.oclc.org/ooxml/officeDocument/relationships",
 )
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+# The digests of the last documents found clean: a filled document is checked after the
+# render, then again before its conversion, and the second time costs nothing.
+_CLEAN_KEPT = 256
+_clean: OrderedDict[bytes, None] = OrderedDict()
+_clean_lock = threading.Lock()
 
 
 class DocxUnreadable(Exception):
@@ -49,11 +57,22 @@ class DocxUnreadable(Exception):
 def docx_fetch_problem(data: bytes) -> str:
     """The French reason why this .docx could fetch something, or "". Raises
     DocxUnreadable when it cannot be read."""
+    digest = hashlib.sha256(data).digest()
+    with _clean_lock:
+        if digest in _clean:
+            _clean.move_to_end(digest)
+            return ""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return _package_problem(archive)
+            problem = _package_problem(archive)
     except (zipfile.BadZipFile, ValueError, KeyError, RuntimeError) as error:
         raise DocxUnreadable("") from error
+    if not problem:
+        with _clean_lock:
+            _clean[digest] = None
+            while len(_clean) > _CLEAN_KEPT:
+                _clean.popitem(last=False)
+    return problem
 
 
 def _xml(archive: zipfile.ZipFile, name: str):
@@ -118,22 +137,42 @@ def _relationships_problem(root) -> tuple[str, dict[str, str]]:
     return "", links
 
 
+_names: dict[str, tuple[str, str]] = {}  # "{namespace}local" -> (namespace, local)
+
+
+def _split(name) -> tuple[str, str]:
+    """(namespace, local name) of an element's tag or an attribute's name; ("", "") for a
+    comment's or a processing instruction's tag. Cached: a part has a few dozen names."""
+    if not isinstance(name, str):
+        return "", ""
+    split = _names.get(name)
+    if split is None:
+        namespace, _brace, local = name[1:].rpartition("}") if name[:1] == "{" else ("", "", name)
+        split = _names.setdefault(name, (namespace, local))
+    return split
+
+
 def _local(tag) -> str:
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
+    return _split(tag)[1]
+
+
+_OBJECT_TAGS = tuple(f"{{*}}{name}" for name in sorted(OBJECT_ELEMENTS))
+# Attributes that name a relationship: in its namespaces, or VML's ``o:relid``.
+_REFERENCES = etree.XPath(
+    "//@*[namespace-uri() = $ns1 or namespace-uri() = $ns2 or local-name() = 'relid']"
+)
 
 
 def _part_problem(root, links: dict[str, str]) -> str:
-    for element in root.iter():
-        local = _local(element.tag)
-        if local in OBJECT_ELEMENTS:
-            return _object_message()
-        for attribute, value in element.attrib.items():
-            qname = etree.QName(attribute)
-            if qname.namespace in REL_NAMESPACES and qname.localname == "link":
-                return _external_message(links.get(value, value))
-            by_reference = qname.namespace in REL_NAMESPACES or qname.localname == "relid"
-            if value in links and local not in LINK_ELEMENTS and by_reference:
-                return _external_message(links[value])
+    if next(root.iter(*_OBJECT_TAGS), None) is not None:
+        return _object_message()
+    for found in _REFERENCES(root, ns1=REL_NAMESPACES[0], ns2=REL_NAMESPACES[1]):
+        value = str(found)
+        namespace, name = _split(found.attrname)
+        if namespace in REL_NAMESPACES and name == "link":  # a linked, not embedded, image
+            return _external_message(links.get(value, value))
+        if value in links and _local(found.getparent().tag) not in LINK_ELEMENTS:
+            return _external_message(links[value])
     for instruction in field_instructions(root):
         problem = _instruction_problem(instruction)
         if problem:
@@ -141,12 +180,15 @@ def _part_problem(root, links: dict[str, str]) -> str:
     return ""
 
 
+_FIELD_TAGS = ("{*}fldChar", "{*}instrText", "{*}delInstrText", "{*}fldSimple")
+
+
 def field_instructions(root) -> Iterator[str]:
     """Each field's instruction on its own: complex fields (begin, instruction runs,
     separate, end; nested fields included), simple fields, deleted instructions too."""
     stack: list[list[str]] = []  # the instructions of the open fields, innermost last
     collecting: list[bool] = []
-    for element in root.iter():
+    for element in root.iter(*_FIELD_TAGS):
         local = _local(element.tag)
         if local == "fldChar":
             kind = next((v for k, v in element.attrib.items() if k.endswith("fldCharType")), "")

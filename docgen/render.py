@@ -8,6 +8,7 @@ values go under the reserved tags. Why a zygote, and the protocol: docs/engine.m
 from __future__ import annotations
 
 import atexit
+import base64
 import contextlib
 import json
 import os
@@ -227,15 +228,21 @@ def render_docx(
     context: dict,
     values: dict[str, str],
     reserved: Collection[str] = (),
+    images: dict[str, tuple[bytes, float]] | None = None,
     timeout: float = RENDER_TIMEOUT,
     memory_mb: int = RENDER_MEMORY_LIMIT_MB,
 ) -> bytes:
-    """The filled .docx (without the model's unused styles: docgen.styles). Raises
+    """The filled .docx (without the model's unused styles: docgen.styles). ``images``:
+    dotted tag -> (PNG, width in mm), inserted where the model writes the tag. Raises
     TemplateInvalid (RenderTimeout past the time limit)."""
     reply, docx = run_job(
         {
             "mode": "render",
             "context": render_context(context=context, values=values, reserved=reserved),
+            "images": {
+                path: {"png": base64.b64encode(png).decode(), "width_mm": width_mm}
+                for path, (png, width_mm) in (images or {}).items()
+            },
         },
         docx_unused_styles_drop(template),
         timeout=timeout,

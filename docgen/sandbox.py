@@ -7,6 +7,7 @@ one model (``docgen.template``). Design and protocol: docs/engine.md.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import gc
 import importlib.util
@@ -91,7 +92,11 @@ def _serve_job(conn: socket.socket) -> None:
             names = template.check(model, header["context"], header["placeholder"])
             send_frame(conn, json.dumps({"ok": True, "undeclared": names}).encode())
         else:
-            docx, tpl = template.render(model, header["context"], strict=False)
+            images = {
+                path: (base64.b64decode(image["png"]), float(image["width_mm"]))
+                for path, image in header.get("images", {}).items()
+            }
+            docx, tpl = template.render(model, header["context"], strict=False, images=images)
             send_frame(conn, json.dumps({"ok": True}).encode())
             send_frame(conn, docx)
     except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent

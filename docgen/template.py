@@ -14,7 +14,8 @@ import sys
 import zipfile
 
 from docx.opc.exceptions import PackageNotFoundError
-from docxtpl import DocxTemplate
+from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage
 from jinja2 import StrictUndefined, Undefined, meta, nodes
 from jinja2.exceptions import (
     SecurityError,
@@ -234,10 +235,39 @@ def _wrap(value, path: str, *, strict: bool):
     return value
 
 
-def render(template: bytes, context: dict, *, strict: bool) -> tuple[bytes, _Docx]:
+class PlacedImage:
+    """The image a known tag stands for (``{{ attestation.qr_code }}``). A model reaches
+    nothing of it but its rendering: the InlineImage (and its template) is private."""
+
+    __slots__ = ("_inline",)
+
+    def __init__(self, inline: InlineImage):
+        self._inline = inline
+
+    def __html__(self) -> str:
+        return self._inline.__html__()
+
+    __str__ = __html__
+
+
+def _place_images(tpl: DocxTemplate, context: dict, images: dict) -> None:
+    """``images``: dotted tag path -> (PNG bytes, width in mm), put into ``context``."""
+    for path, (png, width_mm) in images.items():
+        *parents, name = path.split(".")
+        target = context
+        for key in parents:
+            target = target.setdefault(key, TagDict())
+        target[name] = PlacedImage(InlineImage(tpl, io.BytesIO(png), width=Mm(width_mm)))
+
+
+def render(
+    template: bytes, context: dict, *, strict: bool, images: dict | None = None
+) -> tuple[bytes, _Docx]:
     tpl = _Docx(io.BytesIO(template))
     env = make_env(strict=strict)
-    tpl.render(_wrap(context, "", strict=strict), jinja_env=env, autoescape=True)
+    wrapped = _wrap(context, "", strict=strict)
+    _place_images(tpl, wrapped, images or {})
+    tpl.render(wrapped, jinja_env=env, autoescape=True)
     out = io.BytesIO()
     tpl.save(out)
     return out.getvalue(), tpl

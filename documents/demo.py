@@ -40,6 +40,7 @@ class DemoModel:
     outro: str = ""
     extranet_title: str = ""
     fields: dict[str, dict] = field(default_factory=dict)
+    validity_fields: tuple[str, str] = ("", "")  # the model's own dates, if it has some
 
 
 MODELS = [
@@ -63,7 +64,7 @@ MODELS = [
             ("Échéance principale", "{{ contrat.echeance }}"),
             (
                 "Période de validité",
-                "du {{ quittance.periode_debut }} au {{ quittance.periode_fin }}",
+                "du {{ attestation.valable_du }} au {{ attestation.valable_jusqu_au }}",
             ),
         ],
         extranet_title="Attestation pour toute la flotte",
@@ -100,6 +101,7 @@ MODELS = [
             "date_debut": {"label": "Date de début", "default_days_offset": 0, "position": 1},
             "date_fin": {"label": "Date de fin", "default_days_offset": 7, "position": 2},
         },
+        validity_fields=("date_debut", "date_fin"),
     ),
     DemoModel(
         name="Attestation d'assurance immeuble",
@@ -122,7 +124,7 @@ MODELS = [
             ("Assuré depuis le", "{{ beneficiaire.date_entree }}"),
             (
                 "Période de validité",
-                "du {{ quittance.periode_debut }} au {{ quittance.periode_fin }}",
+                "du {{ attestation.valable_du }} au {{ attestation.valable_jusqu_au }}",
             ),
         ],  # fmt: skip
     ),
@@ -144,7 +146,7 @@ MODELS = [
             ("Date d'effet", "{{ contrat.date_effet }}"),
             (
                 "Période de validité",
-                "du {{ quittance.periode_debut }} au {{ quittance.periode_fin }}",
+                "du {{ attestation.valable_du }} au {{ attestation.valable_jusqu_au }}",
             ),
         ],
     ),
@@ -165,7 +167,7 @@ MODELS = [
             ("Employeur", "{{ client.nom }}"),
             (
                 "Période de validité",
-                "du {{ quittance.periode_debut }} au {{ quittance.periode_fin }}",
+                "du {{ attestation.valable_du }} au {{ attestation.valable_jusqu_au }}",
             ),
         ],
     ),
@@ -227,6 +229,24 @@ def _guarantees_table(document) -> None:
     _run(table.rows[3].cells[0].paragraphs[0], "{%tr endfor %}")
 
 
+def _verification_block(document) -> None:
+    """The QR code and, beside it, how to check the attestation online."""
+    table = document.add_table(rows=1, cols=2)
+    table.alignment = WD_TABLE_ALIGNMENT.LEFT
+    code_cell, text_cell = table.rows[0].cells
+    code_cell.width, text_cell.width = Cm(3.6), Cm(13)
+    _run(code_cell.paragraphs[0], "{{ attestation.qr_code }}")
+    _run(text_cell.paragraphs[0], "Vérifier cette attestation", size=9.5, bold=True, color=NAVY)
+    lines = [
+        "Valable du {{ attestation.valable_du }}"
+        "{% if attestation.valable_jusqu_au %} au {{ attestation.valable_jusqu_au }}{% endif %}.",
+        "Scannez le QR code ou rendez-vous sur {{ attestation.url_verification }}",
+        "Code de vérification : {{ attestation.code_verification }}",
+    ]
+    for text in lines:
+        _run(text_cell.add_paragraph(), text, size=8.5, color=GREY)
+
+
 def demo_docx(model: DemoModel) -> bytes:
     """A realistic French attestation model for ``model``, as .docx bytes."""
     document = WordDocument()
@@ -270,6 +290,7 @@ def demo_docx(model: DemoModel) -> bytes:
     signature = document.add_paragraph()
     signature.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     _run(signature, "Pour {{ cabinet.nom }}, la direction", size=10.5, bold=True)
+    _verification_block(document)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
@@ -291,6 +312,8 @@ def seed_demo_documents() -> list[DocumentTemplate]:
                 entity=model.entity,
                 pdf_conversion=True,
                 file=ContentFile(data, name=filename),
+                validity_start_field=model.validity_fields[0],
+                validity_end_field=model.validity_fields[1],
             )
             document_template_sync_fields(template=template, unknown_tags=unknown)
             for name, settings in model.fields.items():

@@ -54,14 +54,21 @@ def _render_limits(timeout: float | None) -> dict:
 
 
 def render_docx(
-    *, template: bytes, context: dict, values: dict[str, str], timeout: float | None = None
+    *,
+    template: bytes,
+    context: dict,
+    values: dict[str, str],
+    images: dict[str, tuple[bytes, float]] | None = None,
+    timeout: float | None = None,
 ) -> bytes:
-    """The filled .docx; client ``values`` never stand for a known tag."""
+    """The filled .docx; client ``values`` never stand for a known tag. ``images``: known
+    tags that stand for an image (the QR code), as docgen.render_docx takes them."""
     return docgen.render_docx(
         template=template,
         context=context,
         values=values,
         reserved=KNOWN_ROOTS,
+        images=images,
         **_render_limits(timeout),
     )
 

@@ -6,6 +6,7 @@ requests with their audit trail. Rules live in services, selectors and ``attesta
 import secrets
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.text import get_valid_filename
@@ -54,6 +55,27 @@ class DocumentTemplate(models.Model):
         default=True,
         help_text=_("Sans cette option, les documents sont générés au format Word."),
     )
+    # Validity: by default from the attestation's date to the end of the paid quittance
+    # (documents.verification); or from two of the model's own date fields (an event's).
+    validity_start_field = models.CharField(
+        _("début de validité"),
+        max_length=100,
+        blank=True,
+        help_text=_("Champ date du modèle qui donne le début de validité de l'attestation."),
+    )
+    validity_end_field = models.CharField(
+        _("fin de validité"),
+        max_length=100,
+        blank=True,
+        help_text=_("Champ date du modèle qui donne la fin de validité de l'attestation."),
+    )
+    qr_code_size_mm = models.PositiveSmallIntegerField(
+        _("taille du QR code (mm)"),
+        default=30,
+        validators=[MinValueValidator(15), MaxValueValidator(80)],
+        help_text=_("Côté du QR code de vérification, là où le modèle porte "
+                    "{{ attestation.qr_code }} : de 15 à 80 mm."),
+    )  # fmt: skip
     created_at = models.DateTimeField(_("ajouté le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
@@ -209,6 +231,37 @@ class Document(models.Model):
         blank=True,
         related_name="+",
     )
+    # -- verification (documents.verification): what a third party checks online ----------
+    valid_from = models.DateField(_("valable du"), null=True, blank=True)
+    valid_until = models.DateField(_("valable jusqu'au"), null=True, blank=True)
+    # Random, never derived from the number: whoever holds the paper holds the code.
+    verification_code = models.CharField(
+        _("code de vérification"), max_length=16, unique=True, null=True, blank=True
+    )
+    sha256 = models.CharField(
+        _("empreinte SHA-256 du fichier remis"), max_length=64, blank=True, editable=False
+    )
+    revoked_at = models.DateTimeField(_("révoquée le"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("révoquée par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revocation_reason = models.TextField(_("motif de la révocation (interne)"), blank=True)
+    revocation_public_reason = models.CharField(
+        _("motif affiché sur la page de vérification"), max_length=250, blank=True
+    )
+    replaced_by = models.OneToOneField(
+        "self",
+        verbose_name=_("remplacée par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replaces",
+    )
 
     class Meta:
         verbose_name = _("document")
@@ -218,6 +271,13 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def verification_code_display(self) -> str:
+        """The code as printed: four groups of four (ABCD-EFGH-JKMN-PQRS)."""
+        from .verification import verification_code_display
+
+        return verification_code_display(self.verification_code or "")
 
     @property
     def main_file(self):

@@ -33,6 +33,14 @@ from .models import (
 )
 from .storage import private_file_read, private_file_save, private_files_delete
 from .tags import tag_context
+from .verification import (
+    attestation_validity,
+    file_digest,
+    verification_code_display,
+    verification_code_new,
+    verification_qr_png,
+    verification_url,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -212,6 +220,21 @@ def _store(filename: str, data: bytes) -> str:
     return private_file_save(_documents_storage(), document_upload_to(None, filename), data)
 
 
+def _verification_tags(
+    *, template: DocumentTemplate, code: str, valid_from, valid_until
+) -> tuple[dict[str, str], dict[str, tuple[bytes, float]]]:
+    """The attestation's validity and verification tags, and its QR code image (no code: the
+    preview's, which shows the verification form)."""
+    url = verification_url(code)
+    tags = {
+        "valable_du": format_date(valid_from),
+        "valable_jusqu_au": format_date(valid_until),
+        "code_verification": verification_code_display(code) if code else PREVIEW_NUMERO,
+        "url_verification": url,
+    }
+    return tags, {"attestation.qr_code": (verification_qr_png(url), template.qr_code_size_mm)}
+
+
 def attestation_generate(
     *,
     template: DocumentTemplate,
@@ -231,11 +254,21 @@ def attestation_generate(
         raise ValueError("the beneficiary is not covered by this contract")
     today = timezone.localdate()
     numero = attestation_number_next(today=today)
-    context = tag_context(contract=contract, beneficiary=beneficiary, numero=numero, today=today)
+    valid_from, valid_until = attestation_validity(
+        template=template, contract=contract, beneficiary=beneficiary, values=values, today=today
+    )
+    code = verification_code_new()
+    tags, images = _verification_tags(
+        template=template, code=code, valid_from=valid_from, valid_until=valid_until
+    )
+    context = tag_context(
+        contract=contract, beneficiary=beneficiary, numero=numero, today=today, attestation=tags
+    )
     docx = render_docx(
         template=_template_bytes(template),
         context=context,
         values=_field_values(template=template, values=values),
+        images=images,
     )
     pdf = _convert(docx) if template.pdf_conversion else b""
     base = f"{slugify(template.name)[:60] or 'attestation'}-{numero}"
@@ -257,6 +290,10 @@ def attestation_generate(
                 numero=numero,
                 word_file=written[0],
                 pdf_file=written[1] if pdf else "",
+                valid_from=valid_from,
+                valid_until=valid_until,
+                verification_code=code,
+                sha256=file_digest(pdf or docx),  # the file the client is handed
                 shared_on_extranet=shared,
                 shared_at=now if shared else None,
                 shared_by=user if shared else None,
@@ -366,11 +403,22 @@ def template_preview(
     Returns (bytes, filename): a PDF when the model converts, else the Word file. The
     number reads « APERÇU » and every page carries « APERÇU – document sans valeur ».
     """
-    context = tag_context(contract=contract, beneficiary=beneficiary, numero=PREVIEW_NUMERO)
+    values = _preview_values(template, values)
+    today = timezone.localdate()
+    valid_from, valid_until = attestation_validity(
+        template=template, contract=contract, beneficiary=beneficiary, values=values, today=today
+    )
+    tags, images = _verification_tags(
+        template=template, code="", valid_from=valid_from, valid_until=valid_until
+    )
+    context = tag_context(
+        contract=contract, beneficiary=beneficiary, numero=PREVIEW_NUMERO, attestation=tags
+    )
     docx = render_docx(
         template=_template_bytes(template),
         context=context,
-        values=_field_values(template=template, values=_preview_values(template, values)),
+        values=_field_values(template=template, values=values),
+        images=images,
     )
     docx = _mark_preview(docx)
     base = f"apercu-{slugify(template.name)[:60] or 'modele'}"

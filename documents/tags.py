@@ -79,6 +79,37 @@ _TAGS: list[tuple[str, Promise, str]] = [
     ("beneficiaire.date_sortie", _("Date de sortie du contrat (vide si toujours couvert)"), ""),
     ("attestation.numero", _("Numéro unique de l'attestation"), "ATT-2026-000123"),
     ("attestation.date", _("Date de l'attestation"), "28/11/2026"),
+    (
+        "attestation.valable_du",
+        _("Début de validité de l'attestation (sa date, ou le champ choisi pour le modèle)"),
+        "28/11/2026",
+    ),
+    (
+        "attestation.valable_jusqu_au",
+        _(
+            "Fin de validité : la fin de la quittance réglée, la fin du contrat, ou le champ "
+            "choisi pour le modèle (vide si aucune fin n'est connue)"
+        ),
+        "31/12/2026",
+    ),
+    (
+        "attestation.code_verification",
+        _("Code de vérification de l'attestation, à saisir sur la page de vérification"),
+        "K7PM-3QXD-9RTA-WB4H",
+    ),
+    (
+        "attestation.url_verification",
+        _("Adresse de la page publique qui dit si l'attestation est authentique et valide"),
+        "https://attestations.cabinet.fr/verifier/K7PM3QXD9RTAWB4H/",
+    ),
+    (
+        "attestation.qr_code",
+        _(
+            "QR code de cette adresse (une image, seule dans son paragraphe ou sa cellule ; "
+            "sa taille se règle dans « Configurer le modèle »)"
+        ),
+        "[QR code]",
+    ),
     ("date_du_jour", _("Date du jour"), "28/11/2026"),
 ]
 
@@ -136,8 +167,11 @@ def tag_context(
     beneficiary=None,
     numero: str = "",
     today: datetime.date | None = None,
+    attestation: dict[str, str] | None = None,
 ) -> dict:
-    """Every known tag for ``contract`` (and ``beneficiary``), as plain dicts of text."""
+    """Every known tag for ``contract`` (and ``beneficiary``), as plain dicts of text.
+    ``attestation``: the attestation's own tags besides its number and date (validity,
+    verification code and URL; the QR code is an image the render adds)."""
     from contracts.selectors import cabinet_get, contract_eligibility
 
     today = today or timezone.localdate()
@@ -161,7 +195,12 @@ def tag_context(
             "periode_fin": format_date(quittance.periode_fin) if quittance else "",
         },
         "beneficiaire": _beneficiary(beneficiary),
-        "attestation": {"numero": numero, "date": format_date(today)},
+        "attestation": {
+            **{key: "" for key in _fields("attestation")},
+            "numero": numero,
+            "date": format_date(today),
+            **(attestation or {}),
+        },
         "date_du_jour": format_date(today),
     }
 

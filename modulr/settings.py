@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "documents",
     "intranet",
     "extranet",
+    "verification",
 ]
 
 MIDDLEWARE = [

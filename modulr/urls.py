@@ -11,5 +11,6 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/extranet/", permanent=False)),
     path("extranet/", include("extranet.urls")),
     path("intranet/", intranet_site.urls),
+    path("verifier/", include("verification.urls")),  # public: no login
     path("healthz", healthz, name="healthz"),  # monitoring: no login, no personal data
 ]

@@ -239,3 +239,15 @@ def docx_text(docx: bytes) -> str:
                 root = etree.fromstring(archive.read(name))
                 texts.extend(t.text or "" for t in root.iter("{*}t"))
     return "".join(texts)
+
+
+def verified_model() -> bytes:
+    """An attestation carrying its validity, its verification code and URL, and its QR code."""
+    return simple_model(
+        "Attestation n° {{ attestation.numero }} pour {{ contrat.numero }}",
+        "Valable du {{ attestation.valable_du }} au {{ attestation.valable_jusqu_au }}",
+        "Code de vérification : {{ attestation.code_verification }}",
+        "Vérifier : {{ attestation.url_verification }}",
+        "{{ attestation.qr_code }}",
+        "Motif : {{ motif }}",
+    )

@@ -8,6 +8,7 @@ The rules (which tags are fields, how a field defaults, how a preview renders) l
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Q
 from django.forms import BaseModelFormSet, modelformset_factory
 from django.http import HttpResponse
@@ -87,19 +88,25 @@ class DocumentTemplateViewsMixin:
             extra=0,
             can_delete=False,
         )
-        formset = FieldFormSet(
-            request.POST if request.method == "POST" else None,
-            queryset=template.fields.all(),
+        data = request.POST if request.method == "POST" else None
+        formset = FieldFormSet(data, queryset=template.fields.all())
+        formset_valid = data is not None and formset.is_valid()
+        verification = TemplateVerificationForm(
+            data, instance=template, date_fields=_date_fields(template, formset, formset_valid)
         )
-        if request.method == "POST" and formset.is_valid():
-            formset.save()
-            messages.success(request, gettext("Les zones de saisie sont enregistrées."))
+        if data is not None and formset_valid and verification.is_valid():
+            with transaction.atomic():
+                formset.save()
+                verification.save()
+            messages.success(request, gettext("La configuration du modèle est enregistrée."))
             return redirect("intranet:documents_documenttemplate_configure", template.pk)
         title = gettext("Configurer le modèle « %(name)s »") % {"name": template.name}
         return TemplateResponse(
             request,
             "admin/documents/documenttemplate/configure.html",
-            self._context(request, title, original=template, formset=formset),
+            self._context(
+                request, title, original=template, formset=formset, verification=verification
+            ),
         )
 
     # -- « Dictionnaire des étiquettes » --------------------------------------------------
@@ -239,6 +246,61 @@ class TemplateFieldForm(forms.ModelForm):
                 "default_days_offset",
                 gettext("« Aujourd'hui plus N jours » ne vaut que pour une date."),
             )
+        return cleaned
+
+
+def _date_fields(template: DocumentTemplate, formset, formset_valid: bool) -> list[str]:
+    """The model's date fields, with the types being saved when the formset is valid."""
+    if formset_valid:
+        return [
+            form.instance.name
+            for form in formset.forms
+            if form.cleaned_data.get("type") == TemplateField.Type.DATE
+        ]
+    return list(template.fields.filter(type=TemplateField.Type.DATE).values_list("name", flat=True))
+
+
+class TemplateVerificationForm(forms.ModelForm):
+    """Where the attestation's validity comes from, and the size of its QR code."""
+
+    class Meta:
+        model = DocumentTemplate
+        fields = ["validity_start_field", "validity_end_field", "qr_code_size_mm"]
+        widgets = {"qr_code_size_mm": forms.NumberInput(attrs={"style": "width: 4em"})}
+
+    def __init__(self, *args, date_fields: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", _("— la quittance réglée (par défaut) —"))]
+        choices += [(name, f"{{{{ {name} }}}}") for name in date_fields]
+        for name in ("validity_start_field", "validity_end_field"):
+            current = getattr(self.instance, name)
+            extra = (
+                [(current, f"{{{{ {current} }}}}")]
+                if current and current not in date_fields
+                else []
+            )
+            self.fields[name] = forms.ChoiceField(
+                label=self.fields[name].label,
+                help_text=self.fields[name].help_text,
+                choices=choices + extra,
+                required=False,
+            )
+        self.date_fields = date_fields
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("validity_start_field"), cleaned.get("validity_end_field")
+        if start is None or end is None:  # a choice refused already
+            return cleaned
+        if bool(start) != bool(end):
+            raise forms.ValidationError(
+                gettext("Choisissez les deux dates de validité, ou aucune.")
+            )
+        for name in ("validity_start_field", "validity_end_field"):
+            if cleaned.get(name) and cleaned[name] not in self.date_fields:
+                self.add_error(name, gettext("Choisissez une zone de saisie de type date."))
+        if start and start == end:
+            self.add_error("validity_end_field", gettext("Choisissez deux dates différentes."))
         return cleaned
 
 

@@ -72,7 +72,11 @@ def test_context_of_a_fleet_contract_formatted_the_french_way(client_a):
     assert context["beneficiaire"]["libelle"] == "GH-456-JK – Peugeot 308"
     assert context["beneficiaire"]["date_entree"] == (vehicle.date_entree.strftime("%d/%m/%Y"))
     assert context["beneficiaire"]["nom"] == ""  # a vehicle has no name: empty, not missing
-    assert context["attestation"] == {"numero": "ATT-2026-000007", "date": "28/11/2026"}
+    # Without an attestation's own tags (validity, code: known at generation), blank.
+    assert context["attestation"] == {
+        "numero": "ATT-2026-000007", "date": "28/11/2026", "valable_du": "",
+        "valable_jusqu_au": "", "code_verification": "", "url_verification": "", "qr_code": "",
+    }  # fmt: skip
     assert context["date_du_jour"] == "28/11/2026"
     # Plain data only: nothing a model could call into.
     assert json.loads(json.dumps(context)) == context

@@ -198,6 +198,9 @@ def formset_data(template, **changes) -> dict:
     """The configure form as shown, with ``changes`` ({name: {field: value}}) applied."""
     fields = list(template.fields.all())
     data = {
+        "validity_start_field": template.validity_start_field,
+        "validity_end_field": template.validity_end_field,
+        "qr_code_size_mm": str(template.qr_code_size_mm),
         "form-TOTAL_FORMS": str(len(fields)),
         "form-INITIAL_FORMS": str(len(fields)),
         "form-MIN_NUM_FORMS": "0",
@@ -242,7 +245,7 @@ def test_configure_saves_label_type_and_default(as_superuser):
 
     response = as_superuser.post(configure_url(template), data, follow=True)
 
-    assert "Les zones de saisie sont enregistrées." in response.content.decode()
+    assert "La configuration du modèle est enregistrée." in response.content.decode()
     motif = template.fields.get(name="motif")
     assert motif.label == "Motif de l'attestation"
     assert motif.type == TemplateField.Type.CHOICE
@@ -250,6 +253,49 @@ def test_configure_saves_label_type_and_default(as_superuser):
     date_debut = template.fields.get(name="date_debut")
     assert date_debut.label == "Premier jour"
     assert date_debut.default_days_offset == 7
+
+
+EVENT_DATES_MODEL = (*EVENT_MODEL, "Jusqu'au {{ date_fin }}.", "{{ attestation.qr_code }}")
+
+
+def test_configure_takes_the_validity_from_two_date_fields_and_sizes_the_qr_code(as_superuser):
+    template = add_template(as_superuser, docx_bytes(*EVENT_DATES_MODEL))
+    data = formset_data(template, date_debut={"type": "date"}, date_fin={"type": "date"})
+    data.update(
+        validity_start_field="date_debut", validity_end_field="date_fin", qr_code_size_mm="40"
+    )
+
+    response = as_superuser.post(configure_url(template), data, follow=True)
+
+    assert "La configuration du modèle est enregistrée." in response.content.decode()
+    template.refresh_from_db()
+    assert (template.validity_start_field, template.validity_end_field) == (
+        "date_debut", "date_fin",
+    )  # fmt: skip
+    assert template.qr_code_size_mm == 40
+
+
+@pytest.mark.parametrize(
+    ("choice", "message"),
+    [
+        ({"validity_start_field": "date_debut"}, "Choisissez les deux dates de validité"),
+        ({"validity_start_field": "motif", "validity_end_field": "date_fin"}, "Sélectionnez un"),
+        ({"qr_code_size_mm": "200"}, "inférieure ou égale à 80"),
+    ],
+)
+def test_configure_refuses_a_half_or_non_date_validity_and_a_huge_qr_code(
+    as_superuser, choice, message
+):
+    template = add_template(as_superuser, docx_bytes(*EVENT_DATES_MODEL))
+    data = formset_data(template, date_debut={"type": "date"}, date_fin={"type": "date"})
+    data.update(choice)
+
+    response = as_superuser.post(configure_url(template), data)
+
+    page = response.content.decode()
+    assert response.status_code == 200 and message in page
+    template.refresh_from_db()
+    assert (template.validity_start_field, template.qr_code_size_mm) == ("", 30)
 
 
 def test_configure_refuses_a_list_without_choices_and_an_offset_on_text(as_superuser):

@@ -75,7 +75,7 @@ def test_a_field_of_another_template_is_refused(as_superuser, template, other_te
     response = post_configure(as_superuser, template, data)
     assert response.status_code == 200
     assert response.context["formset"].errors
-    assert "Les zones de saisie sont enregistrées." not in response.content.decode()
+    assert "La configuration du modèle est enregistrée." not in response.content.decode()
     stranger.refresh_from_db()
     assert stranger.label != "Piraté"
 

@@ -249,6 +249,10 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.2,
 }
 
+# The public verification page (/verifier/): lookups and file checks together, per client
+# address per hour; past it, HTTP 429.
+VERIFICATION_RATE_LIMIT = env.int("VERIFICATION_RATE_LIMIT", default=30)
+
 # Attestation requests from the extranet.
 # At most this many requests (and retries) per extranet account per rolling hour.
 ATTESTATION_REQUESTS_PER_HOUR = env.int("ATTESTATION_REQUESTS_PER_HOUR", default=30)

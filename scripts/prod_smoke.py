@@ -12,8 +12,10 @@ the log of the role at fault.
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -237,9 +239,34 @@ def smoke(tmp: Path, processes: Processes) -> None:
     way = "(X-Accel-Redirect : fichier envoyé par nginx)" if ON_DISK else "puis le S3 (URL signée)"
     step(f"PDF téléchargé via nginx {way}, {len(pdf)} octets : "
          f"pdftotext y trouve {PLATE} et le motif")  # fmt: skip
+    check_verification(base, flat, pdf)
     check_headers(browser)
     check_health(base)
     processes.check_alive()
+
+
+def check_verification(base: str, text: str, pdf: bytes) -> None:
+    """What a third party does with the paper: the code printed on it, on the public page,
+    without an account; then the file itself, checked byte for byte."""
+    found = re.search(r"Code de vérification : ((?:[A-Z2-9]{4}-){3}[A-Z2-9]{4})", text)
+    if not found:
+        raise SmokeError(f"pas de code de vérification dans le PDF\n{text[:1500]}", "worker-host")
+    anonymous = Browser(base)
+    path = f"/verifier/{found[1].replace('-', '')}/"
+    _url, headers, page = anonymous.get(path)
+    page_text = html.unescape(page.decode())
+    if "Attestation authentique" not in page_text or "Valide" not in page_text:
+        raise SmokeError(f"page de vérification inattendue :\n{page_text[:1500]}", "web-host")
+    if headers.get("Referrer-Policy") != "no-referrer" or "noindex" not in (
+        headers.get("X-Robots-Tag") or ""
+    ):
+        raise SmokeError(f"en-têtes de la page de vérification : {dict(headers)}", "nginx")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page_text)
+    verdict = anonymous.upload(path, token[1] if token else "", "attestation.pdf", pdf)
+    if "identique, octet pour octet" not in html.unescape(verdict.decode()):
+        raise SmokeError("le fichier téléchargé n'est pas reconnu par la page", "web-host")
+    step(f"Page de vérification via nginx, sans compte ({path}) : authentique et valide ; "
+         "le PDF déposé est reconnu octet pour octet")  # fmt: skip
 
 
 def check_headers(browser: Browser) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import html
 import re
+import secrets
 import time
 import urllib.error
 import urllib.parse
@@ -111,3 +112,33 @@ class Browser:
         """The file, the redirects followed, its Content-Disposition."""
         _url, headers, body = self.get(link)
         return body, list(self.redirects.seen), headers.get("Content-Disposition", "")
+
+    def upload(self, path: str, token: str, filename: str, data: bytes) -> bytes:
+        """The verification page's file check: a multipart POST, as a browser's form sends."""
+        boundary = secrets.token_hex(16)
+        fields = {"csrfmiddlewaretoken": token, "verifier_fichier": "1"}
+        body = b"".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+            .encode()
+            for name, value in fields.items()
+        )  # fmt: skip
+        body += (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="fichier"; '
+                f'filename="{filename}"\r\nContent-Type: application/pdf\r\n\r\n'
+            ).encode()
+            + data
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        headers = {
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Origin": self.base,
+            "Referer": self.base + path,
+        }
+        request = urllib.request.Request(self.base + path, data=body, headers=headers)
+        try:
+            with self.opener.open(request, timeout=60) as response:
+                return response.read()
+        except urllib.error.HTTPError as error:
+            detail = error.read().decode(errors="replace")[:300]
+            raise SmokeError(f"HTTP {error.code} sur {path} : {detail}", "web-host") from error

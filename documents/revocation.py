@@ -64,9 +64,9 @@ def attestation_revoke(
         )
     now = timezone.now()
     with transaction.atomic():
-        locked = _issued_locked(document)
-        if locked.revoked_at is not None:
-            raise AttestationChangeRefused(_already_revoked_message(locked))
+        locked = _locked(document)
+        if refusal := attestation_revoke_refusal(locked):
+            raise AttestationChangeRefused(refusal)
         Document.objects.filter(pk=locked.pk).update(
             revoked_at=now,
             revoked_by=user,
@@ -102,7 +102,8 @@ def attestation_reissue(
     transaction that took a number ends); a replacement that loses a race with another, or
     with a revocation, destroys the attestation it generated.
     """
-    _reissue_check(document)
+    if refusal := attestation_reissue_refusal(document):
+        raise AttestationChangeRefused(refusal)
     template = document.template
     if values is None:
         values = attestation_values_of(document)
@@ -118,8 +119,9 @@ def attestation_reissue(
     )
     try:
         with transaction.atomic():
-            locked = _issued_locked(document)
-            _reissue_check(locked)
+            locked = _locked(document)
+            if refusal := attestation_reissue_refusal(locked):
+                raise AttestationChangeRefused(refusal)
             now = timezone.now()
             Document.objects.filter(pk=locked.pk).update(replaced_by=new)
             if locked.shared_on_extranet:
@@ -140,61 +142,69 @@ def attestation_reissue(
     return new
 
 
-def _reissue_check(document: Document) -> None:
+# -- what may be done -----------------------------------------------------------------------------
+
+
+def attestation_revoke_refusal(document: Document) -> str:
+    """Why ``document`` cannot be revoked, in French for staff; "" when it can (an issued
+    attestation, not revoked yet). The service's rule, and the intranet's buttons'."""
+    if refusal := _not_issued_refusal(document):
+        return refusal
     if document.revoked_at is not None:
-        raise AttestationChangeRefused(
-            gettext(
-                "Cette attestation est révoquée : elle ne peut pas être réémise. Générez-en une "
-                "nouvelle."
-            )
+        return gettext("Cette attestation est déjà révoquée depuis le %(date)s.") % {
+            "date": format_date(timezone.localdate(document.revoked_at))
+        }
+    return ""
+
+
+def attestation_reissue_refusal(document: Document) -> str:
+    """Why ``document`` cannot be re-issued, in French for staff; "" when it can (an issued
+    attestation neither revoked nor replaced, whose model and beneficiary still exist)."""
+    if refusal := _not_issued_refusal(document):
+        return refusal
+    if document.revoked_at is not None:
+        return gettext(
+            "Cette attestation est révoquée : elle ne peut pas être réémise. Générez-en une "
+            "nouvelle."
         )
     if document.replaced_by_id is not None:
         replacement = Document.objects.filter(pk=document.replaced_by_id).first()
-        raise AttestationChangeRefused(
-            gettext("Cette attestation est déjà remplacée par l'attestation n° %(numero)s.")
-            % {"numero": replacement.numero if replacement else ""}
-        )
+        return gettext("Cette attestation est déjà remplacée par l'attestation n° %(numero)s.") % {
+            "numero": replacement.numero if replacement else ""
+        }
     template = document.template
     if template is None:
-        raise AttestationChangeRefused(
-            gettext("Le modèle de cette attestation n'existe plus : elle ne peut pas être réémise.")
+        return gettext(
+            "Le modèle de cette attestation n'existe plus : elle ne peut pas être réémise."
         )
     if template.entity == DocumentTemplate.Entity.BENEFICIAIRE and document.beneficiary is None:
-        raise AttestationChangeRefused(
-            gettext(
-                "Le bénéficiaire de cette attestation n'existe plus sur le contrat : elle ne "
-                "peut pas être réémise."
-            )
+        return gettext(
+            "Le bénéficiaire de cette attestation n'existe plus sur le contrat : elle ne peut "
+            "pas être réémise."
         )
+    return ""
 
 
-# -- shared ---------------------------------------------------------------------------------------
-
-
-def _issued_locked(document: Document) -> Document:
-    """The document's row, locked, if it is an issued attestation (``attestations_issued``);
-    raises ``AttestationChangeRefused`` otherwise (inside the caller's ``atomic()``)."""
-    locked = Document.objects.select_for_update().filter(pk=document.pk).first()
-    if locked is None:
-        raise AttestationChangeRefused(gettext("Cette attestation n'existe plus."))
-    if attestations_issued().filter(pk=locked.pk).exists():
-        return locked
-    if not locked.verification_code:
-        raise AttestationChangeRefused(
-            gettext("Ce document n'est pas une attestation : il n'a pas de code de vérification.")
+def _not_issued_refusal(document: Document) -> str:
+    """Empty for an issued attestation (``attestations_issued``); otherwise why it is not one."""
+    if not document.verification_code:
+        return gettext(
+            "Ce document n'est pas une attestation : il n'a pas de code de vérification."
         )
-    raise AttestationChangeRefused(
-        gettext(
-            "Cette attestation attend la validation du cabinet : refusez la demande plutôt que "
-            "de la révoquer ou de la réémettre."
-        )
+    if attestations_issued().filter(pk=document.pk).exists():
+        return ""
+    return gettext(
+        "Cette attestation attend la validation du cabinet : refusez la demande plutôt que de "
+        "la révoquer ou de la réémettre."
     )
 
 
-def _already_revoked_message(document: Document) -> str:
-    return gettext("Cette attestation est déjà révoquée depuis le %(date)s.") % {
-        "date": format_date(timezone.localdate(document.revoked_at))
-    }
+def _locked(document: Document) -> Document:
+    """The document's row, locked until the caller's ``atomic()`` ends."""
+    locked = Document.objects.select_for_update().filter(pk=document.pk).first()
+    if locked is None:
+        raise AttestationChangeRefused(gettext("Cette attestation n'existe plus."))
+    return locked
 
 
 def _event(document: Document, kind: str, user, at, *, detail: str) -> None:

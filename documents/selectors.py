@@ -21,7 +21,7 @@ _HAS_FILE = ~Q(pdf_file="") | ~Q(word_file="")
 
 def documents_shared_for_contract(contract: Contract) -> QuerySet[Document]:
     """The documents of a contract a client sees: shared on the extranet, newest first, with
-    what their state reads (``document_state_for_client``).
+    what their state reads (``document_state``).
 
     A document waiting for validation (``shared_on_extranet`` false) is never in it.
     """
@@ -43,10 +43,10 @@ def documents_for_client_user(user) -> QuerySet[Document]:
     ).filter(_HAS_FILE)
 
 
-def document_state_for_client(document: Document | None) -> AttestationState | None:
-    """The state shown next to a document: an attestation's (it has a verification code, as
-    ``attestations_issued`` says), None for any other document. Reads ``document.contract``
-    and ``document.replaced_by``: select them with the documents."""
+def document_state(document: Document | None) -> AttestationState | None:
+    """The state shown next to a document, to clients and staff: an attestation's (it has a
+    verification code, as ``attestations_issued`` says), None for any other document. Reads
+    ``document.contract`` and ``document.replaced_by``: select them with the documents."""
     if document is None or not document.verification_code:
         return None
     return attestation_state(document)

@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from contracts.models import Contract
 from documents import revocation
-from documents.attestations.process import attestation_request_process
 from documents.attestations.values import RequestRefused
 from documents.models import AttestationEvent, AttestationRequest, Document
 from documents.revocation import (
@@ -23,7 +22,7 @@ from documents.services import attestation_generate
 from documents.verification import attestation_state
 from tests import docx_models, factories
 from tests.documents.generation_helpers import stored_files
-from tests.documents.request_helpers import fleet_offer_make, request_make
+from tests.documents.request_helpers import fleet_offer_make, request_issued
 
 Kind = AttestationEvent.Kind
 
@@ -42,15 +41,6 @@ def colleague(client_a):
     return user
 
 
-def issued(offer, user, **request_fields) -> tuple[AttestationRequest, Document]:
-    """A client's request, generated for real and shared on the extranet."""
-    request = request_make(offer, user, **request_fields)
-    attestation_request_process(request_id=request.pk)
-    request.refresh_from_db()
-    assert request.status == AttestationRequest.Status.READY, request.error
-    return request, request.document
-
-
 def events(request) -> list[tuple[str, str]]:
     return [(event.kind, event.detail) for event in request.events.order_by("at", "id")]
 
@@ -66,7 +56,7 @@ def word_text(document) -> str:
 def test_revoke_records_it_and_emails_the_requester_once_after_commit(
     offer, client_a_user, colleague, staff_user, mailoutbox, django_capture_on_commit_callbacks
 ):
-    request, document = issued(offer, client_a_user)
+    request, document = request_issued(offer, client_a_user)
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         attestation_revoke(
@@ -104,7 +94,7 @@ def test_revoke_records_it_and_emails_the_requester_once_after_commit(
 
 
 def test_revoking_twice_is_refused_and_changes_nothing(offer, client_a_user, staff_user, carol):
-    request, document = issued(offer, client_a_user)
+    request, document = request_issued(offer, client_a_user)
     attestation_revoke(document=document, user=staff_user, reason="Erreur")
     first = Document.objects.get(pk=document.pk)
 
@@ -121,7 +111,7 @@ def test_revoking_twice_is_refused_and_changes_nothing(offer, client_a_user, sta
 
 @pytest.mark.parametrize("reason", ["", "   \n "])
 def test_revoking_needs_an_internal_reason(offer, client_a_user, staff_user, reason):
-    _request, document = issued(offer, client_a_user)
+    _request, document = request_issued(offer, client_a_user)
 
     with pytest.raises(AttestationChangeRefused, match="Indiquez le motif"):
         attestation_revoke(document=document, user=staff_user, reason=reason, public_reason="x")
@@ -132,7 +122,7 @@ def test_revoking_needs_an_internal_reason(offer, client_a_user, staff_user, rea
 def test_an_attestation_awaiting_validation_is_refused_not_revoked(
     offer, client_a_user, staff_user
 ):
-    request, document = issued(offer, client_a_user)
+    request, document = request_issued(offer, client_a_user)
     AttestationRequest.objects.filter(pk=request.pk).update(
         status=AttestationRequest.Status.AWAITING_VALIDATION
     )
@@ -141,6 +131,8 @@ def test_an_attestation_awaiting_validation_is_refused_not_revoked(
         attestation_revoke(document=document, user=staff_user, reason="x")
     with pytest.raises(AttestationChangeRefused, match="refusez la demande"):
         attestation_reissue(document=document, user=staff_user)
+
+    assert Document.objects.count() == 1  # refused before anything was generated
 
 
 def test_a_document_that_is_no_attestation_cannot_be_revoked(offer, staff_user):
@@ -187,7 +179,7 @@ def _generated_by_staff(offer, user, *, shared: bool) -> Document:
 def test_reissue_replaces_it_with_a_new_number_and_code_and_the_same_values(
     offer, client_a_user, staff_user, mailoutbox, django_capture_on_commit_callbacks
 ):
-    request, old = issued(offer, client_a_user)
+    request, old = request_issued(offer, client_a_user)
 
     with django_capture_on_commit_callbacks(execute=True):
         new = attestation_reissue(document=old, user=staff_user)
@@ -219,7 +211,7 @@ def test_reissue_replaces_it_with_a_new_number_and_code_and_the_same_values(
 def test_reissue_with_corrected_values_and_again_keeps_the_correction(
     offer, client_a_user, staff_user
 ):
-    request, old = issued(offer, client_a_user)
+    request, old = request_issued(offer, client_a_user)
     corrected = {
         "motif": "Rallye des Cévennes",
         "date_debut": "2026-12-05",  # as a date picker sends it
@@ -242,7 +234,7 @@ def test_reissue_with_corrected_values_and_again_keeps_the_correction(
 
 
 def test_reissue_refuses_wrong_values_and_generates_nothing(offer, client_a_user, staff_user):
-    _request, old = issued(offer, client_a_user)
+    _request, old = request_issued(offer, client_a_user)
     before = Document.objects.count()
 
     with pytest.raises(RequestRefused) as refused:
@@ -256,9 +248,9 @@ def test_reissue_refuses_wrong_values_and_generates_nothing(offer, client_a_user
 def test_reissue_refuses_a_revoked_a_replaced_or_a_modelless_attestation(
     offer, client_a_user, staff_user, _private_storage
 ):
-    _request, revoked = issued(offer, client_a_user)
+    _request, revoked = request_issued(offer, client_a_user)
     attestation_revoke(document=revoked, user=staff_user, reason="x")
-    _request, replaced = issued(offer, client_a_user)
+    _request, replaced = request_issued(offer, client_a_user)
     replacement = attestation_reissue(document=replaced, user=staff_user)
     files = stored_files(_private_storage)
     before = Document.objects.count()
@@ -289,7 +281,7 @@ def test_a_reissue_that_loses_to_a_revocation_destroys_what_it_generated(
     django_capture_on_commit_callbacks,
 ):
     """Fault injected: the attestation is revoked while its replacement is generated."""
-    request, old = issued(offer, client_a_user)
+    request, old = request_issued(offer, client_a_user)
     documents_before = stored_files(_private_storage)
 
     def generate_then_revoked_meanwhile(**kwargs):
@@ -315,7 +307,7 @@ def test_a_reissue_that_loses_to_a_revocation_destroys_what_it_generated(
 def test_revoking_a_reissue_is_recorded_on_the_first_request(
     offer, client_a_user, colleague, staff_user, mailoutbox, django_capture_on_commit_callbacks
 ):
-    request, old = issued(offer, client_a_user)
+    request, old = request_issued(offer, client_a_user)
     new = attestation_reissue(document=old, user=staff_user)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -330,14 +322,14 @@ def test_revoking_a_reissue_is_recorded_on_the_first_request(
 
 def test_the_in_force_filter_agrees_with_the_state(offer, client_a_user, staff_user):
     today = timezone.localdate()
-    _r, valid = issued(offer, client_a_user)
-    _r, revoked = issued(offer, client_a_user)
+    _r, valid = request_issued(offer, client_a_user)
+    _r, revoked = request_issued(offer, client_a_user)
     attestation_revoke(document=revoked, user=staff_user, reason="x")
-    _r, replaced = issued(offer, client_a_user)
+    _r, replaced = request_issued(offer, client_a_user)
     replacement = attestation_reissue(document=replaced, user=staff_user)
-    _r, expired = issued(offer, client_a_user)
+    _r, expired = request_issued(offer, client_a_user)
     Document.objects.filter(pk=expired.pk).update(valid_until=today - datetime.timedelta(days=1))
-    _r, upcoming = issued(offer, client_a_user)
+    _r, upcoming = request_issued(offer, client_a_user)
     Document.objects.filter(pk=upcoming.pk).update(valid_from=today + datetime.timedelta(days=3))
     letter = Document.objects.create(contract=offer.contract, title="Courrier")
     ended = factories.ContractFactory(

@@ -23,6 +23,7 @@ from documents.verification import attestation_state
 from tests import docx_models, factories
 from tests.documents.generation_helpers import stored_files
 from tests.documents.request_helpers import fleet_offer_make, request_issued
+from tests.helpers import run_at_once
 
 Kind = AttestationEvent.Kind
 
@@ -357,3 +358,46 @@ def test_the_in_force_filter_agrees_with_the_state(offer, client_a_user, staff_u
     assert in_force == expected
     assert in_force == {valid.pk, replacement.pk, upcoming.pk, on_contracts[1].pk}
     assert letter.pk not in in_force
+
+
+# -- races (PostgreSQL) ---------------------------------------------------------------------------
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_four_revocations_at_once_make_one(client_a, client_a_user, staff_user):
+    request, document = request_issued(fleet_offer_make(client_a), client_a_user)
+
+    def revoke():
+        attestation_revoke(
+            document=Document.objects.get(pk=document.pk), user=staff_user, reason="x"
+        )
+        return "revoked"
+
+    results, errors = run_at_once(revoke, 4)
+
+    assert results.count("revoked") == 1
+    assert len(errors) == 3 and all(isinstance(e, AttestationChangeRefused) for e in errors)
+    assert request.events.filter(kind=Kind.REVOKED).count() == 1
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_reissues_at_once_make_one_replacement(
+    client_a, client_a_user, staff_user, _private_storage
+):
+    request, document = request_issued(fleet_offer_make(client_a), client_a_user)
+
+    def reissue():
+        return attestation_reissue(document=Document.objects.get(pk=document.pk), user=staff_user)
+
+    results, errors = run_at_once(reissue, 2)
+
+    (new,) = [result for result in results if result is not None]
+    assert [type(error) for error in errors] == [AttestationChangeRefused]
+    document.refresh_from_db()
+    assert document.replaced_by == new
+    assert set(Document.objects.values_list("pk", flat=True)) == {document.pk, new.pk}
+    # The loser's files went with its row (no transaction around: at once).
+    assert len([f for f in stored_files(_private_storage) if f.startswith("documents/")]) == 2
+    assert request.events.filter(kind=Kind.REPLACED).count() == 1

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db.models import (
     Count,
     DecimalField,
@@ -242,6 +243,17 @@ def clients_for_user(user) -> QuerySet[Client]:
         return Client.objects.none()
     # (user, client) is unique in ExtranetAccess: the join yields no duplicates.
     return Client.objects.filter(extranet_accesses__user=user)
+
+
+def client_accounts(client_id: int) -> QuerySet:
+    """The extranet accounts that reach a client: ``user_is_client_account``'s rule as a
+    filter (active, neither staff nor superuser) over the client's accesses."""
+    return get_user_model().objects.filter(
+        extranet_accesses__client_id=client_id,
+        is_active=True,
+        is_staff=False,
+        is_superuser=False,
+    )
 
 
 def contracts_for_user(user) -> QuerySet[Contract]:

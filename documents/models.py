@@ -254,6 +254,9 @@ class Document(models.Model):
     revocation_public_reason = models.CharField(
         _("motif affiché sur la page de vérification"), max_length=250, blank=True
     )
+    # What the model's fields were filled with: a re-issue starts from them (the request's
+    # values are the client's first ones, not a correction's).
+    values = models.JSONField(_("valeurs saisies"), default=dict, blank=True)
     replaced_by = models.OneToOneField(
         "self",
         verbose_name=_("remplacée par"),
@@ -419,6 +422,8 @@ class AttestationEvent(models.Model):
         FAILED = "failed", _("Échec de la génération")
         RETRIED = "retried", _("Nouvelle tentative")
         DESTROYED = "destroyed", _("Attestation détruite")
+        REVOKED = "revoked", _("Révoquée")
+        REPLACED = "replaced", _("Remplacée")
 
     request = models.ForeignKey(
         AttestationRequest,

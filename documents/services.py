@@ -294,6 +294,7 @@ def attestation_generate(
                 valid_until=valid_until,
                 verification_code=code,
                 sha256=file_digest(pdf or docx),  # the file the client is handed
+                values=dict(values),
                 shared_on_extranet=shared,
                 shared_at=now if shared else None,
                 shared_by=user if shared else None,

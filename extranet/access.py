@@ -88,7 +88,7 @@ def attestation_request_for_client_user(user, pk) -> AttestationRequest:
     the same client may follow it (and retry it); « Mes demandes » lists one's own."""
     return get_object_or_404(
         attestation_requests_for_client_user(user).select_related(
-            "contract", "document", "template"
+            "contract", "document__contract", "document__replaced_by", "template"
         ),
         pk=pk_or_404(pk),
     )

@@ -35,7 +35,7 @@ from documents.attestations.submit import (
     attestation_request_submit,
 )
 from documents.models import AttestationRequest
-from documents.selectors import documents_shared_for_contract
+from documents.selectors import document_state, documents_shared_for_contract
 from documents.services import field_initial
 from modulr.downloads import download_name, file_extension, private_file_response
 
@@ -155,16 +155,24 @@ def contract_beneficiaries(request, pk):
 @require_safe
 @client_required
 def contract_documents(request, pk):
-    """Tab « Documents »: the documents shared on the extranet, newest first, paginated, and
-    the « Demander une attestation » button (disabled, with the reason, when it cannot be)."""
+    """Tab « Documents »: the documents shared on the extranet, newest first, paginated, each
+    attestation with its state (revoked and replaced ones stay downloadable, marked), and the
+    « Demander une attestation » button (disabled, with the reason, when it cannot be)."""
     contract = contract_for_client_user(request.user, pk)
     paginator = Paginator(documents_shared_for_contract(contract), DOCUMENTS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
+    rows = [(document, document_state(document)) for document in page.object_list]
     availability = attestation_request_availability(contract=contract)
     return render(
         request,
         "extranet/contract_documents.html",
-        {"contract": contract, "tab": "documents", "page": page, "availability": availability},
+        {
+            "contract": contract,
+            "tab": "documents",
+            "page": page,
+            "rows": rows,
+            "availability": availability,
+        },
     )
 
 
@@ -229,9 +237,11 @@ def attestation_request_new(request, pk):
 
 
 def _request_status_context(attestation_request: AttestationRequest) -> dict:
+    document = attestation_request_document_for_client(attestation_request)
     return {
         "attestation_request": attestation_request,
-        "document": attestation_request_document_for_client(attestation_request),
+        "document": document,
+        "state": document_state(document),
         "in_progress": attestation_request_in_progress(attestation_request),
         "waits_for_broker": attestation_request_waits_for_broker(attestation_request),
         "can_retry": attestation_request_can_retry(attestation_request),
@@ -274,15 +284,20 @@ def attestation_request_retry_view(request, pk):
 @require_safe
 @client_required
 def attestation_requests(request):
-    """« Mes demandes »: the account's requests, newest first, with their state and link."""
+    """« Mes demandes »: the account's requests, newest first, with their state and link, and
+    the state of the attestation each one gave."""
     mine = (
         attestation_requests_for_client_user(request.user)
         .filter(user=request.user)
-        .select_related("contract", "document")
+        .select_related("contract", "document__contract", "document__replaced_by")
         .order_by("-created_at", "-id")
     )
     page = Paginator(mine, DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
-    rows = [(r, attestation_request_document_for_client(r)) for r in page.object_list]
+    documents = [attestation_request_document_for_client(r) for r in page.object_list]
+    rows = [
+        (r, document, document_state(document))
+        for r, document in zip(page.object_list, documents, strict=True)
+    ]
     return render(request, "extranet/attestation_requests.html", {"page": page, "rows": rows})
 
 

@@ -115,12 +115,17 @@ class DocumentInline(ReadOnlySummaryInline):
     """The contract's documents; files are named, never linked: they have no public URL."""
 
     model = Document
-    fields = ("title", "numero", "beneficiary", "shared_on_extranet", "created_at", "files")
+    fields = ("title_link", "numero", "beneficiary", "shared_on_extranet", "created_at", "files")
     readonly_fields = fields
     row_limit = 100
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("beneficiary")
+
+    @admin.display(description=_("titre"))
+    def title_link(self, obj):
+        """To the document's page: its state, « Révoquer », « Réémettre »."""
+        return format_html('<a href="{}">{}</a>', change_url(obj), obj.title)
 
     @admin.display(description=_("fichiers"))
     def files(self, obj):

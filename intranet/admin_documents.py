@@ -1,8 +1,10 @@
-"""Document templates in the intranet: the list, and the upload with checking.
+"""Document templates in the intranet: the list, and the upload with checking; stored
+documents: the list with each attestation's state, and the page of one.
 
 « Configurer le modèle », the tag dictionary and the preview are in
-``intranet.template_views``. The rules (what a valid model is, which tags are fields)
-live in ``documents``; these screens validate input and call them.
+``intranet.template_views``; « Révoquer » and « Réémettre » in ``intranet.document_views``.
+The rules (what a valid model is, which tags are fields, an attestation's state, what may
+be revoked) live in ``documents``; these screens validate input and call them.
 """
 
 from django import forms
@@ -12,14 +14,20 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count, Prefetch
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from contracts.models import Contract
 from documents import engine, services
-from documents.models import DocumentTemplate, ProductAttestationModel
-from modulr.formatting import format_date
+from documents.models import AttestationRequest, Document, DocumentTemplate, ProductAttestationModel
+from documents.revocation import attestation_reissue_refusal, attestation_revoke_refusal
+from documents.selectors import attestations_in_force_q, document_state
+from documents.verification import validity_text, verification_code_normalize
+from modulr.formatting import format_date, user_display_name
 
+from .admin_base import NoAddDeleteMixin, change_url, selected_only_filter
+from .document_views import DocumentViewsMixin
 from .sites import site
 from .template_views import DocumentTemplateViewsMixin
 
@@ -142,3 +150,197 @@ class DocumentTemplateAdmin(DocumentTemplateViewsMixin, admin.ModelAdmin):
 
     def get_urls(self):
         return [*self.template_tool_urls(), *super().get_urls()]
+
+
+# -- stored documents ---------------------------------------------------------------------------
+
+
+class AttestationStateFilter(admin.SimpleListFilter):
+    """« Révoquée », « Remplacée », « En vigueur » (``documents.selectors``'s rule)."""
+
+    title = _("état")
+    parameter_name = "etat"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("revoquee", _("Révoquée")),
+            ("remplacee", _("Remplacée")),
+            ("en_vigueur", _("En vigueur")),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "revoquee":
+            return queryset.filter(revoked_at__isnull=False)
+        if value == "remplacee":
+            return queryset.filter(revoked_at__isnull=True, replaced_by__isnull=False)
+        if value == "en_vigueur":
+            return queryset.filter(attestations_in_force_q())
+        return queryset
+
+
+@admin.register(Document, site=site)
+class DocumentAdmin(DocumentViewsMixin, NoAddDeleteMixin, admin.ModelAdmin):
+    """Every stored document; an attestation's page shows its state, validity and code, and
+    offers « Révoquer » and « Réémettre ». Nothing is edited here: documents are generated,
+    and change only through those two (and a validation task's decision)."""
+
+    list_display = ("title", "numero", "contract", "client", "created_on", "shared", "state")
+    # attestation_state reads the contract and the replacing attestation's number.
+    list_select_related = ("contract__client", "replaced_by")
+    list_filter = (
+        AttestationStateFilter,
+        "shared_on_extranet",
+        selected_only_filter(_("contrat"), "contract", Contract, "contract_id"),
+    )
+    search_fields = ("numero", "title", "contract__numero", "contract__client__nom")
+    show_full_result_count = False
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "title",
+                    "numero",
+                    "contract_link",
+                    "beneficiary",
+                    "template",
+                    "files",
+                    "shared_on_extranet",
+                    "shared_at",
+                    "created_at",
+                    "created_by",
+                    "request_link",
+                )
+            },
+        ),
+        (_("Vérification"), {"fields": ("state", "validity", "code", "verification_link")}),
+        (
+            _("Révocation et remplacement"),
+            {
+                "fields": (
+                    "revoked_at",
+                    "revoked_by",
+                    "revocation_reason",
+                    "revocation_public_reason",
+                    "replaced_by_link",
+                    "replaces_link",
+                )
+            },
+        ),
+    )
+    readonly_fields = tuple(name for _title, options in fieldsets for name in options["fields"])
+
+    def get_urls(self):
+        return [*self.document_tool_urls(), *super().get_urls()]
+
+    def get_search_results(self, request, queryset, search_term):
+        # A verification code as a third party reads it out (« abcd-efgh … »).
+        code = verification_code_normalize(search_term)
+        if code:
+            return queryset.filter(verification_code=code), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            # Every field is read only: nothing to save.
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+        }
+        document = self.get_object(request, object_id)
+        if document is not None and self.has_change_permission(request, document):
+            extra_context["can_revoke"] = not attestation_revoke_refusal(document)
+            extra_context["can_reissue"] = not attestation_reissue_refusal(document)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("contract__client", "replaced_by", "beneficiary", "template")
+        )
+
+    # -- columns and fields ---------------------------------------------------------------
+
+    @admin.display(description=_("client"), ordering="contract__client__nom")
+    def client(self, obj: Document):
+        return obj.contract.client
+
+    @admin.display(description=_("créé le"), ordering="created_at")
+    def created_on(self, obj: Document) -> str:
+        return format_date(timezone.localtime(obj.created_at).date())
+
+    @admin.display(description=_("extranet"), boolean=True, ordering="shared_on_extranet")
+    def shared(self, obj: Document) -> bool:
+        return obj.shared_on_extranet
+
+    @admin.display(description=_("état"))
+    def state(self, obj: Document) -> str:
+        state = document_state(obj)
+        if state is None:
+            return "—"
+        return f"{state.text} – {state.note}" if state.note else state.text
+
+    @admin.display(description=_("validité"))
+    def validity(self, obj: Document) -> str:
+        return validity_text(obj) or "—"
+
+    @admin.display(description=_("code de vérification"))
+    def code(self, obj: Document) -> str:
+        return obj.verification_code_display or "—"
+
+    @admin.display(description=_("page de vérification"))
+    def verification_link(self, obj: Document) -> str:
+        if not obj.verification_code:
+            return "—"
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>',
+            reverse("verification:code", args=[obj.verification_code]),
+            gettext("Voir la page de vérification"),
+        )
+
+    @admin.display(description=_("contrat"))
+    def contract_link(self, obj: Document) -> str:
+        return format_html('<a href="{}">{}</a>', change_url(obj.contract), obj.contract.numero)
+
+    @admin.display(description=_("fichiers"))
+    def files(self, obj: Document) -> str:
+        url = reverse(f"{site.name}:document_file", args=[obj.pk])
+        links = []
+        if obj.pdf_file:
+            links.append(format_html('<a href="{}" target="_blank">{}</a>', url, "PDF"))
+        if obj.word_file:
+            links.append(
+                format_html('<a href="{}?format=word" target="_blank">{}</a>', url, "Word")
+            )
+        return format_html_join(" · ", "{}", ((link,) for link in links)) or "—"
+
+    @admin.display(description=_("demande d'attestation"))
+    def request_link(self, obj: Document) -> str:
+        request = AttestationRequest.objects.filter(document=obj).select_related("user").first()
+        if request is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a> ({})',
+            change_url(request),
+            request.title,
+            user_display_name(request.user),
+        )
+
+    @admin.display(description=_("remplacée par"))
+    def replaced_by_link(self, obj: Document) -> str:
+        return _document_link(obj.replaced_by)
+
+    @admin.display(description=_("remplace"))
+    def replaces_link(self, obj: Document) -> str:
+        return _document_link(Document.objects.filter(replaced_by=obj).first())
+
+
+def _document_link(document: Document | None) -> str:
+    if document is None:
+        return "—"
+    return format_html(
+        '<a href="{}">{}</a>', change_url(document), document.numero or document.title
+    )

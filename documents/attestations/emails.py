@@ -1,14 +1,19 @@
-"""E-mails to the client about an attestation request (templates under ``templates/emails/``).
+"""E-mails to the client about an attestation request, and about an attestation the cabinet
+revoked or replaced (templates under ``templates/emails/``).
 
-Each function sends one message to the extranet account that made the request (none when
-it has no address), in the cabinet's name, and returns how many were sent. Links are built
-from ``settings.SITE_URL``, never from a request's Host header.
+A request's e-mails go to the extranet account that made the request (none when it has no
+address); an attestation's go to ``attestation_recipients``. Each is in the cabinet's name,
+and each function returns how many were sent. Links are built from ``settings.SITE_URL``,
+never from a request's Host header.
 """
 
 from __future__ import annotations
 
 from contracts.mail import email_send
-from documents.models import AttestationRequest
+from contracts.selectors import client_accounts
+from documents.models import AttestationRequest, Document
+from documents.selectors import attestation_origin_request
+from documents.verification import validity_text
 
 
 def attestation_available_email_send(*, request: AttestationRequest) -> int:
@@ -22,4 +27,45 @@ def attestation_refused_email_send(*, request: AttestationRequest) -> int:
         name="attestation_refused",
         context={"request": request, "reason": request.refusal_reason.strip()},
         user=request.user,
+    )
+
+
+def attestation_recipients(*, document: Document) -> list:
+    """Who is told when an attestation changes: the account that asked for it (as for its
+    request's e-mails; for a re-issue, whoever asked for the first one), the one holding
+    it. Without one (staff generated it, or that account no longer reaches the client):
+    every account that reaches the client. An account whose access was withdrawn is never
+    told."""
+    accounts = list(client_accounts(document.contract.client_id).distinct().order_by("pk"))
+    request = attestation_origin_request(document)
+    if request is not None:
+        requester = [account for account in accounts if account.pk == request.user_id]
+        if requester:
+            return requester
+    return accounts
+
+
+def attestation_revoked_email_send(*, document: Document) -> int:
+    """« Votre attestation n° … a été révoquée », with the reason staff chose to publish (never
+    the internal one) and what to do now."""
+    context = {"document": document, "reason": document.revocation_public_reason.strip()}
+    return _send_each(name="attestation_revoked", context=context, document=document)
+
+
+def attestation_replaced_email_send(*, document: Document) -> int:
+    """« Votre attestation n° … est remplacée »: ``document`` is the new one, to use from now
+    on; where to download it."""
+    context = {
+        "document": document,
+        "replaced": Document.objects.filter(replaced_by=document).first(),
+        "validity": validity_text(document),
+    }
+    return _send_each(name="attestation_replaced", context=context, document=document)
+
+
+def _send_each(*, name: str, context: dict, document: Document) -> int:
+    """One message per recipient, each greeted by name."""
+    return sum(
+        email_send(name=name, context={**context, "recipient": account}, user=account)
+        for account in attestation_recipients(document=document)
     )

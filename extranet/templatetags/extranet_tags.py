@@ -1,5 +1,5 @@
-"""Template tags of the extranet: the cabinet's name, and dates (28/11/2026) and amounts
-(1 500,00 €) in French through ``modulr.formatting``.
+"""Template tags of the extranet: the cabinet's name, dates (28/11/2026) and amounts
+(1 500,00 €) in French through ``modulr.formatting``, an attestation's validity.
 """
 
 import datetime
@@ -8,6 +8,7 @@ from django import template
 from django.utils import timezone
 
 from contracts.selectors import cabinet_get
+from documents.verification import validity_text
 from modulr.formatting import format_amount, format_date
 
 register = template.Library()
@@ -36,3 +37,10 @@ def date_fr(value) -> str:
     if isinstance(value, datetime.datetime):
         value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
     return format_date(value) or "—"
+
+
+@register.filter
+def validite(document) -> str:
+    """« du 01/12/2026 au 31/12/2026 » (``documents.verification.validity_text``); "" when the
+    document has no validity (not an attestation)."""
+    return validity_text(document) if document is not None else ""

@@ -18,6 +18,7 @@ from contracts.models import Beneficiary, Contract
 from contracts.selectors import cabinet_get
 from documents.models import (
     AttestationRequest,
+    Document,
     DocumentTemplate,
     ProductAttestationModel,
     TemplateField,
@@ -143,3 +144,15 @@ def request_make(offer: FleetOffer, user, **kwargs) -> AttestationRequest:
     }
     fields.update(kwargs)
     return AttestationRequest.objects.create(**fields)
+
+
+def request_issued(offer: FleetOffer, user, **fields) -> tuple[AttestationRequest, Document]:
+    """A client's request (``request_make``), generated for real by the job's body and shared
+    on the extranet: the request and its attestation."""
+    from documents.attestations.process import attestation_request_process
+
+    request = request_make(offer, user, **fields)
+    attestation_request_process(request_id=request.pk)
+    request.refresh_from_db()
+    assert request.status == AttestationRequest.Status.READY, request.error
+    return request, request.document

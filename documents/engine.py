@@ -24,6 +24,7 @@ from docgen import (  # noqa: F401 - re-exported for the app
     RenderTimeout,
     SealError,
     TemplateInvalid,
+    seal_certificate_create,
 )
 
 from .tags import KNOWN_ROOTS, sample_context

@@ -8,9 +8,13 @@ import io
 import logging
 import os
 import secrets
+import stat
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.serialization import pkcs12
+from django.core.management import CommandError, call_command
+from django.utils import timezone
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from docgen import render, seal_certificate_create
@@ -195,3 +199,135 @@ def test_an_unreadable_certificate_file_fails_the_request_the_same_way(
     )
     assert "(SEAL_PKCS12_PATH) est illisible" in request.error
     assert not Document.objects.exists()
+
+
+# -- manage.py seal_certificate_create --------------------------------------------------------
+
+
+def _run(*args) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_seal_certificate_create_writes_the_certificate_and_its_passphrase_for_the_owner_only(
+    tmp_path,
+):
+    cabinet_make()
+    output = tmp_path / "var" / "seal.p12"
+
+    printed = _run("seal_certificate_create", "--output", str(output))
+
+    password_file = tmp_path / "var" / "seal.p12.password"
+    for path in (output, password_file):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    passphrase = password_file.read_bytes().rstrip(b"\n")
+    assert len(passphrase) >= 32
+    _key, cert, _others = pkcs12.load_key_and_certificates(output.read_bytes(), passphrase)
+    assert cert.subject.rfc4514_string().startswith(f"C=FR,O={CABINET},CN={CABINET}")
+    assert f"SEAL_PKCS12_PATH={output}" in printed
+    assert f"SEAL_PKCS12_PASSWORD_FILE={password_file}" in printed
+    assert passphrase.decode() not in printed
+    assert not list((tmp_path / "var").glob(".seal.p12*"))  # no temporary file left
+
+
+@pytest.mark.django_db
+def test_seal_certificate_create_keeps_an_existing_certificate_unless_forced(tmp_path):
+    output = tmp_path / "seal.p12"
+    _run("seal_certificate_create", "--output", str(output), "--name", "Cabinet Dupuis")
+    first = output.read_bytes(), (tmp_path / "seal.p12.password").read_bytes()
+
+    again = _run("seal_certificate_create", "--output", str(output))
+
+    assert "existe déjà" in again and f"SEAL_PKCS12_PATH={output}" in again
+    assert (output.read_bytes(), (tmp_path / "seal.p12.password").read_bytes()) == first
+    _run("seal_certificate_create", "--output", str(output), "--force", "--name", "Autre")
+    assert output.read_bytes() != first[0]
+
+
+@pytest.mark.django_db
+def test_seal_certificate_create_may_use_a_passphrase_file_of_its_own(tmp_path):
+    secret_file = tmp_path / "secret"
+    secret_file.write_text("phrase-gardee-ailleurs\n")
+    output = tmp_path / "seal.p12"
+
+    printed = _run(
+        "seal_certificate_create", "--output", str(output), "--name", "Cabinet Dupuis",
+        "--password-file", str(secret_file), "--days", "30",
+    )  # fmt: skip
+
+    assert pkcs12.load_key_and_certificates(output.read_bytes(), b"phrase-gardee-ailleurs")
+    assert not (tmp_path / "seal.p12.password").exists()
+    assert f"SEAL_PKCS12_PASSWORD_FILE={secret_file}" in printed
+
+
+# -- manage.py attestation_check --------------------------------------------------------------
+
+
+@pytest.fixture
+def delivered(client_a, seal, tmp_path) -> tuple[Document, Path]:
+    """A sealed attestation and its PDF as the client received it."""
+    document = _generate(client_a)
+    path = tmp_path / "recue.pdf"
+    path.write_bytes(_pdf(document))
+    return document, path
+
+
+@pytest.mark.django_db
+def test_attestation_check_of_the_delivered_file_says_genuine_and_valid(delivered):
+    document, path = delivered
+
+    printed = _run("attestation_check", str(path))
+
+    assert f"Attestation n° : {document.numero}" in printed
+    assert f"État : Valide jusqu'au {document.valid_until:%d/%m/%Y}" in printed
+    assert f"Validité : du {document.valid_from:%d/%m/%Y} au " in printed
+    assert "Fichier identique à celui délivré : oui" in printed
+    assert f"Cachet électronique : valide (signataire : {CABINET}, le " in printed
+    assert "Attestation authentique et valide." in printed
+
+
+@pytest.mark.django_db
+def test_attestation_check_of_a_file_changed_by_one_byte_says_so_and_fails(delivered, tmp_path):
+    document, path = delivered
+    data = path.read_bytes()
+    offset = data.index(b"stream") + 20  # inside the sealed content
+    altered = tmp_path / "modifiee.pdf"
+    altered.write_bytes(data[:offset] + bytes([data[offset] ^ 1]) + data[offset + 1 :])
+    out = io.StringIO()
+
+    with pytest.raises(CommandError, match="pas celui que le cabinet a délivré"):
+        call_command(
+            "attestation_check", str(altered), "--code", document.verification_code, stdout=out
+        )
+
+    assert "Fichier identique à celui délivré : non" in out.getvalue()
+    assert "Cachet électronique : altéré" in out.getvalue()
+    # Without its code, the file matches nothing.
+    with pytest.raises(CommandError, match="introuvable"):
+        call_command("attestation_check", str(altered), stdout=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_attestation_check_of_a_revoked_attestation_fails(delivered):
+    document, path = delivered
+    Document.objects.filter(pk=document.pk).update(revoked_at=timezone.now())
+    out = io.StringIO()
+
+    with pytest.raises(CommandError, match="plus valable : Révoquée le"):
+        call_command("attestation_check", str(path), "--numero", document.numero, stdout=out)
+
+    assert "Fichier identique à celui délivré : oui" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_attestation_check_says_when_the_seal_is_absent(client_a, settings, tmp_path):
+    settings.SEAL_PKCS12_PATH = ""
+    path = tmp_path / "recue.pdf"
+    path.write_bytes(_pdf(_generate(client_a)))
+
+    printed = _run("attestation_check", str(path))
+
+    assert "Cachet électronique : absent" in printed
+    assert "Attestation authentique et valide." in printed

@@ -14,11 +14,13 @@ digest), nor put in an exception message.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import io
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 from .i18n import _
 
@@ -34,7 +36,7 @@ class SealError(Exception):
 # -- sealing ----------------------------------------------------------------------------------
 
 _signers: OrderedDict[str, object] = OrderedDict()
-_signers_lock = threading.Lock()
+_cache_lock = threading.Lock()
 
 
 def _signer_key(pkcs12: bytes, passphrase: bytes | None) -> str:
@@ -45,6 +47,7 @@ def _signer_key(pkcs12: bytes, passphrase: bytes | None) -> str:
     return digest.hexdigest()
 
 
+@functools.cache  # one class, made on first use: pyHanko is imported only when sealing
 def _signer_class():
     from cryptography.hazmat.primitives.asymmetric import ec, rsa
     from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
@@ -102,7 +105,7 @@ def _signer_load(pkcs12: bytes, passphrase: bytes | None):
 def _signer(pkcs12: bytes, passphrase: bytes | None):
     """The pyHanko signer of a PKCS#12 file, loaded once (decrypting it costs a few ms)."""
     key = _signer_key(pkcs12, passphrase)
-    with _signers_lock:
+    with _cache_lock:
         if key in _signers:
             _signers.move_to_end(key)
             return _signers[key]
@@ -116,7 +119,7 @@ def _signer(pkcs12: bytes, passphrase: bytes | None):
                 "PKCS#12 illisible ou mot de passe incorrect."
             )
         ) from None
-    with _signers_lock:
+    with _cache_lock:
         _signers[key] = signer
         while len(_signers) > _SIGNERS_KEPT:
             _signers.popitem(last=False)
@@ -131,7 +134,7 @@ def _timestamper(url: str):
     estimate the signature's size, where a new one would ask the authority twice a seal."""
     from pyhanko.sign.timestamps import HTTPTimeStamper
 
-    with _signers_lock:
+    with _cache_lock:
         if url not in _timestampers:
             _timestampers[url] = HTTPTimeStamper(url, timeout=TIMESTAMP_TIMEOUT)
         return _timestampers[url]
@@ -169,13 +172,20 @@ def seal_pdf(
         if _caused_by(error, TimestampRequestError):
             raise SealError(
                 _("L'horodatage du cachet électronique n'a pas pu être obtenu de %(url)s.")
-                % {"url": timestamp_url}
+                % {"url": _url_shown(timestamp_url)}
             ) from error
         raise SealError(
             _("Le cachet électronique n'a pas pu être apposé sur le PDF (%(error)s).")
             % {"error": type(error).__name__}
         ) from error
     return output.getvalue()
+
+
+def _url_shown(url: str) -> str:
+    """The authority's address without the credentials it may carry (user:password@, a key
+    in the query)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2], query="", fragment=""))
 
 
 def _caused_by(error: BaseException | None, kind: type) -> bool:

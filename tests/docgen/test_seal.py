@@ -184,9 +184,13 @@ def test_with_an_authority_the_seal_carries_its_timestamp(pdf, p12, certificate)
     assert now - datetime.timedelta(minutes=5) < check.signed_at <= now
 
 
-def test_an_authority_that_does_not_answer_is_a_french_error(pdf, p12):
+def test_an_authority_that_does_not_answer_is_a_french_error_without_its_credentials(pdf, p12):
     with timestamp_authority() as authority:
-        url = authority.url  # stopped on leaving: nobody listens there any more
+        port = authority.url.rsplit(":", 1)[1]  # stopped on leaving: nobody listens there now
+    url = f"http://compte:secret-tsa@127.0.0.1:{port}?cle=jeton-tsa"
 
-    with pytest.raises(SealError, match="L'horodatage du cachet électronique n'a pas pu"):
+    with pytest.raises(SealError, match="L'horodatage du cachet électronique n'a pas pu") as caught:
         seal_pdf(pdf, pkcs12=p12, passphrase=PASSPHRASE, reason=REASON, timestamp_url=url)
+
+    assert f"127.0.0.1:{port}" in str(caught.value)
+    assert "secret-tsa" not in str(caught.value) and "jeton-tsa" not in str(caught.value)

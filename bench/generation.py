@@ -1,4 +1,4 @@
-"""Benchmark of attestation generation: render, convert, store (``attestation_generate``).
+"""Benchmark of attestation generation: render, convert, seal, store (``attestation_generate``).
 
     .venv/bin/python bench/generation.py [--runs 50] [--conversions 1000] [--count 2]
 
@@ -42,6 +42,7 @@ from django.core.management import call_command  # noqa: E402
 
 from contracts.models import Contract  # noqa: E402
 from docgen import template as sandbox_template  # noqa: E402
+from documents import engine  # noqa: E402
 from documents.engine import render_docx  # noqa: E402
 from documents.models import Document, DocumentTemplate  # noqa: E402
 from documents.services import attestation_generate  # noqa: E402
@@ -62,9 +63,30 @@ def _setup():
     return template, contract, vehicle, model
 
 
+def _seal_settings_make() -> dict[str, str]:
+    """A trial seal certificate of the run's own, as ``manage.py seal_certificate_create``
+    leaves it: the settings that turn the seal on."""
+    passphrase = secrets.token_urlsafe(32)
+    p12 = Path(_TMP.name) / "seal.p12"
+    p12.write_bytes(engine.seal_certificate_create(name="Cabinet", passphrase=passphrase.encode()))
+    password_file = p12.with_name("seal.p12.password")
+    password_file.write_text(passphrase + "\n")
+    return {"SEAL_PKCS12_PATH": str(p12), "SEAL_PKCS12_PASSWORD_FILE": str(password_file)}
+
+
+def _seal(on: dict[str, str] | None) -> None:
+    """Seal on (``on``: its settings) or off; no timestamp authority either way."""
+    settings.SEAL_PKCS12_PATH = ""
+    settings.SEAL_PKCS12_PASSWORD = ""
+    settings.SEAL_PKCS12_PASSWORD_FILE = ""
+    settings.SEAL_TIMESTAMP_URL = ""
+    for name, value in (on or {}).items():
+        setattr(settings, name, value)
+
+
 def _summary(label: str, timings: list[float], note: str = "") -> str:
     p50, p95 = statistics.median(timings), conv.percentile(timings, 95)
-    return f"{label:<34}: p50 {conv._ms(p50)}, p95 {conv._ms(p95)} sur {len(timings)}{note}"
+    return f"{label:<36}: p50 {conv._ms(p50)}, p95 {conv._ms(p95)} sur {len(timings)}{note}"
 
 
 def main() -> None:
@@ -78,6 +100,8 @@ def main() -> None:
     args = parser.parse_args()
 
     template, contract, vehicle, model = _setup()
+    seal_settings = _seal_settings_make()
+    _seal(None)  # the figures below are without the seal, unless they say so
     context = tag_context(contract=contract, beneficiary=vehicle, numero="ATT-2026-000001")
     plain = {**context, **VALUES}
 
@@ -102,6 +126,13 @@ def main() -> None:
     with conv.running_pool(args.count, Path(_TMP.name) / "supervisor.log") as ports:
         settings.CONVERTER_PORTS = ports
         warm = conv.measure_latency(generate, model, runs=args.runs)
+        _seal(seal_settings)
+        sealed = conv.measure_latency(generate, model, runs=args.runs)
+        unsealed_pdf = conv.pool_convert(ports)(render())
+        seal_only = conv.measure_latency(
+            lambda pdf: engine.seal_pdf(pdf, cabinet_name="Cabinet"), unsealed_pdf, runs=args.runs
+        )
+        _seal(None)
         converted = conv.measure_latency(conv.pool_convert(ports), render(), runs=args.runs)
         started = time.perf_counter()
         rate, failed = conv.measure_throughput(
@@ -109,24 +140,29 @@ def main() -> None:
         )
         print(_summary("génération, pool chaud", warm, "  (n°, rendu, PDF, stockage)"))
         print(_summary("  dont conversion seule (pool)", converted))
-        print(_summary("génération, soffice one-shot", oneshot))
-        print(f"{'rapport':<34}: {statistics.median(oneshot) / statistics.median(warm):.1f}×")
+        print(_summary("génération, pool chaud, avec cachet", sealed))
         print(
-            f"{f'{args.concurrency} générations en parallèle':<34}: {rate:.1f} attestations/s, "
+            _summary("  dont cachet seul", seal_only, "  (cible : cachet < 150 ms)")
+            + f" ; écart des p50 : {conv._ms(statistics.median(sealed) - statistics.median(warm))}"
+        )
+        print(_summary("génération, soffice one-shot", oneshot))
+        print(f"{'rapport':<36}: {statistics.median(oneshot) / statistics.median(warm):.1f}×")
+        print(
+            f"{f'{args.concurrency} générations en parallèle':<36}: {rate:.1f} attestations/s, "
             f"{failed} échec(s) sur {args.throughput_total} "
             f"({time.perf_counter() - started:.1f} s)"
         )
         samples, memory_failed = conv.measure_memory(generate, model, ports, total=args.conversions)
     curve = ", ".join(f"{done}: {conv._mb(rss)}" for done, rss in samples)
     print(
-        f"{'mémoire des convertisseurs':<34}: {conv._mb(samples[0][1])} avant, "
+        f"{'mémoire des convertisseurs':<36}: {conv._mb(samples[0][1])} avant, "
         f"{conv._mb(samples[-1][1])} après {samples[-1][0]} générations, max "
         f"{conv._mb(max(rss for _, rss in samples))}, {memory_failed} échec(s)"
     )
     print(f"  courbe : {curve}")
     numbers = set(Document.objects.values_list("numero", flat=True))
     print(
-        f"{'documents enregistrés':<34}: {Document.objects.count()} ({len(numbers)} n° distincts)"
+        f"{'documents enregistrés':<36}: {Document.objects.count()} ({len(numbers)} n° distincts)"
     )
 
 

@@ -1,7 +1,8 @@
 """docgen: the document engine. Fills Word models in a sandboxed child process, checks a
-broker's uploaded .docx, and converts Word to PDF on a supervised pool of LibreOffice
-converters (or one-shot soffice). Plain Python: settings come in as keyword arguments and
-messages go through ``docgen.i18n`` (identity unless an application installs a translator).
+broker's uploaded .docx, converts Word to PDF on a supervised pool of LibreOffice
+converters (or one-shot soffice), and seals the PDF in the cabinet's name. Plain Python:
+settings come in as keyword arguments and messages go through ``docgen.i18n`` (identity
+unless an application installs a translator).
 """
 
 from .checks import MAX_UPLOAD_BYTES, template_check
@@ -18,6 +19,14 @@ from .instances import (
 )
 from .pool import DEFAULT_PYTHON, ConverterSupervisor, PoolError
 from .render import RenderTimeout, TemplateInvalid, clean_text, render_context, render_docx
+from .seal import (
+    SealCheck,
+    SealError,
+    pdf_seal_check,
+    seal_certificate,
+    seal_certificate_create,
+    seal_pdf,
+)
 from .styles import docx_unused_styles_drop
 
 __all__ = [
@@ -28,6 +37,8 @@ __all__ = [
     "ConverterSupervisor",
     "PoolError",
     "RenderTimeout",
+    "SealCheck",
+    "SealError",
     "TemplateInvalid",
     "clean_text",
     "convert_to_pdf",
@@ -40,8 +51,12 @@ __all__ = [
     "instance_memory",
     "instance_pid",
     "instance_processes",
+    "pdf_seal_check",
     "render_context",
     "render_docx",
+    "seal_certificate",
+    "seal_certificate_create",
+    "seal_pdf",
     "set_translator",
     "template_check",
 ]

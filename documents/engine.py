@@ -7,7 +7,9 @@ Settings are read at call time, so a test's ``settings`` override holds. The tag
 from __future__ import annotations
 
 import io
+import os
 import shutil
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +22,9 @@ from docgen import (  # noqa: F401 - re-exported for the app
     MAX_UPLOAD_BYTES,
     ConversionError,
     RenderTimeout,
+    SealError,
     TemplateInvalid,
+    seal_certificate_create,
 )
 
 from .tags import KNOWN_ROOTS, sample_context
@@ -103,6 +107,86 @@ def converter_supervisor(**options) -> docgen.ConverterSupervisor:
     return docgen.ConverterSupervisor(
         state_dir=converters_dir(), soffice=settings.SOFFICE_BINARY, **options
     )
+
+
+# -- the electronic seal ----------------------------------------------------------------------
+
+_seal_files: dict[str, tuple[tuple[int, int], bytes]] = {}
+_seal_files_lock = threading.Lock()
+
+
+def _seal_file_unreadable(setting: str, path: str, error: OSError) -> SealError:
+    return SealError(
+        gettext(
+            "Le fichier du cachet électronique (%(setting)s) est illisible : %(path)s (%(error)s)."
+        )
+        % {"setting": setting, "path": path, "error": error.strerror or type(error).__name__}
+    )
+
+
+def _seal_pkcs12() -> bytes:
+    """The PKCS#12 file, read again only when it changed (a renewed certificate is taken
+    without a restart)."""
+    path = settings.SEAL_PKCS12_PATH
+    try:
+        stat = os.stat(path)
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        with _seal_files_lock:
+            kept = _seal_files.get(path)
+        if kept is not None and kept[0] == stamp:
+            return kept[1]
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise _seal_file_unreadable("SEAL_PKCS12_PATH", path, error) from None
+    with _seal_files_lock:
+        _seal_files[path] = (stamp, data)
+    return data
+
+
+def _seal_passphrase() -> bytes | None:
+    """From ``SEAL_PKCS12_PASSWORD_FILE``, read at each seal and kept nowhere, else from
+    ``SEAL_PKCS12_PASSWORD``."""
+    path = settings.SEAL_PKCS12_PASSWORD_FILE
+    if not path:
+        return settings.SEAL_PKCS12_PASSWORD.encode() or None
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise _seal_file_unreadable("SEAL_PKCS12_PASSWORD_FILE", path, error) from None
+    return data.rstrip(b"\r\n") or None  # the line end an editor or `echo` adds
+
+
+def seal_configured() -> bool:
+    return bool(settings.SEAL_PKCS12_PATH)
+
+
+def seal_pdf(pdf: bytes, *, cabinet_name: str, location: str = "") -> bytes:
+    """``pdf`` sealed in the cabinet's name with ``SEAL_PKCS12_PATH``'s certificate (and
+    timestamped by ``SEAL_TIMESTAMP_URL``); unchanged when no certificate is configured.
+    Raises ``SealError``."""
+    if not seal_configured():
+        return pdf
+    return docgen.seal_pdf(
+        pdf,
+        pkcs12=_seal_pkcs12(),
+        passphrase=_seal_passphrase(),
+        reason=gettext("Attestation délivrée par %(cabinet)s") % {"cabinet": cabinet_name},
+        location=location,
+        timestamp_url=settings.SEAL_TIMESTAMP_URL,
+    )
+
+
+def seal_trusted_certificates() -> list[bytes]:
+    """The certificates a seal is checked against: the configured one (none: no seal is
+    recognised). Raises ``SealError`` when it cannot be read."""
+    if not seal_configured():
+        return []
+    return [docgen.seal_certificate(_seal_pkcs12(), _seal_passphrase())]
+
+
+def pdf_seal_check(pdf: bytes) -> docgen.SealCheck:
+    """The PDF's seal, checked against ``seal_trusted_certificates()``."""
+    return docgen.pdf_seal_check(pdf, trusted=seal_trusted_certificates())
 
 
 # -- the converters' state, for operations (``attestations_status``, ``converter_check``,

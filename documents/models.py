@@ -239,7 +239,11 @@ class Document(models.Model):
         _("code de vérification"), max_length=16, unique=True, null=True, blank=True
     )
     sha256 = models.CharField(
-        _("empreinte SHA-256 du fichier remis"), max_length=64, blank=True, editable=False
+        _("empreinte SHA-256 du fichier remis"),
+        max_length=64,
+        blank=True,
+        editable=False,
+        db_index=True,  # staff find an attestation from the file they are sent
     )
     revoked_at = models.DateTimeField(_("révoquée le"), null=True, blank=True)
     revoked_by = models.ForeignKey(

@@ -1,7 +1,7 @@
 """Writes of the documents app: model fields, attestation numbers, generation, preview.
 
 ``attestation_generate`` is the pipeline: number → tag context → sandboxed render → PDF →
-private storage → Document row. Call it outside a transaction (the counter row stays locked
+seal → private storage → Document row. Call it outside a transaction (the counter row stays locked
 until the caller's transaction ends; files cannot be unwritten by a later rollback).
 """
 
@@ -199,6 +199,17 @@ def _convert(docx: bytes) -> bytes:
     return convert_to_pdf(docx)
 
 
+def _seal(pdf: bytes) -> bytes:
+    from contracts.selectors import cabinet_get
+
+    from .engine import seal_configured, seal_pdf
+
+    if not seal_configured():
+        return pdf  # and no query for the cabinet's name
+    cabinet = cabinet_get()
+    return seal_pdf(pdf, cabinet_name=cabinet.nom, location=cabinet.ville)
+
+
 def attestation_title(*, template: DocumentTemplate, contract, beneficiary=None) -> str:
     """« Attestation – <title on the extranet> – <beneficiary> »."""
     link = ProductAttestationModel.objects.filter(
@@ -246,9 +257,9 @@ def attestation_generate(
 ) -> Document:
     """Generate, store and record an attestation; returns the new Document.
 
-    Raises ``TemplateInvalid`` or ``ConversionError`` (``documents.engine``), or
-    ``StorageUnavailable`` (``documents.storage``); nothing is stored then. The Word file
-    is always kept, the PDF too when the model converts.
+    Raises ``TemplateInvalid``, ``ConversionError`` or ``SealError`` (``documents.engine``),
+    or ``StorageUnavailable`` (``documents.storage``); nothing is stored then. The Word file
+    is always kept, the PDF too when the model converts, sealed when a seal is configured.
     """
     if beneficiary is not None and beneficiary.contract_id != contract.pk:
         raise ValueError("the beneficiary is not covered by this contract")
@@ -271,6 +282,10 @@ def attestation_generate(
         images=images,
     )
     pdf = _convert(docx) if template.pdf_conversion else b""
+    if pdf:
+        # Sealed before anything is stored: the fingerprint below is the sealed file's, and
+        # a seal that fails leaves nothing behind.
+        pdf = _seal(pdf)
     base = f"{slugify(template.name)[:60] or 'attestation'}-{numero}"
     written: list[str] = []
     try:

@@ -239,6 +239,12 @@ def attestation_file_matches(document: Document, data: bytes) -> bool:
     return bool(document.sha256) and hmac.compare_digest(file_digest(data), document.sha256)
 
 
+def attestation_find_by_file(data: bytes) -> Document | None:
+    """The issued attestation whose delivered file is, byte for byte, ``data`` (for staff, who
+    are sent the file itself)."""
+    return attestations_issued().filter(sha256=file_digest(data)).first()
+
+
 def attestation_public_facts(document: Document) -> list[tuple[str, str]]:
     """What the public page shows of an attestation: what the paper shows, and less."""
     from contracts.selectors import cabinet_get

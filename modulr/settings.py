@@ -283,6 +283,15 @@ SOFFICE_BINARY = env.str("SOFFICE_BINARY", default="soffice")
 RENDER_TIMEOUT = env.int("RENDER_TIMEOUT", default=20)
 RENDER_MEMORY_LIMIT_MB = env.int("RENDER_MEMORY_LIMIT_MB", default=1024)
 
+# The cabinet's electronic seal on each attestation PDF (docs/engine.md « Cachet électronique »):
+# a PKCS#12 file (certificate and key); empty: PDFs are not sealed. Its passphrase is best in a
+# file (SEAL_PKCS12_PASSWORD_FILE, read at each seal) rather than in the environment, which
+# child processes (the converters) inherit. SEAL_TIMESTAMP_URL: an RFC 3161 timestamp authority.
+SEAL_PKCS12_PATH = env.str("SEAL_PKCS12_PATH", default="")
+SEAL_PKCS12_PASSWORD = env.str("SEAL_PKCS12_PASSWORD", default="")
+SEAL_PKCS12_PASSWORD_FILE = env.str("SEAL_PKCS12_PASSWORD_FILE", default="")
+SEAL_TIMESTAMP_URL = env.str("SEAL_TIMESTAMP_URL", default="")
+
 # Logs: LOG_FORMAT=json writes one JSON object per line with the records' extra fields
 # (modulr/logging.py). Each attestation request's state change and each PDF conversion is
 # logged at INFO, whatever LOG_LEVEL (LOG_EVENTS_LEVEL=WARNING silences them).

@@ -13,7 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from documents.engine import ConversionError, TemplateInvalid
+from documents.engine import ConversionError, SealError, TemplateInvalid
 from documents.models import AttestationEvent, AttestationRequest, Document, DocumentTemplate
 from documents.services import attestation_generate, document_destroy
 from documents.storage import StorageUnavailable
@@ -84,6 +84,11 @@ def _client_message(error: BaseException) -> str:
     if isinstance(error, ConversionError):
         return gettext(
             "La conversion de votre attestation en PDF a échoué. Réessayez dans quelques "
+            "instants ; si le problème persiste, contactez votre cabinet."
+        )
+    if isinstance(error, SealError):
+        return gettext(
+            "Votre attestation n'a pas pu être scellée électroniquement. Réessayez dans quelques "
             "instants ; si le problème persiste, contactez votre cabinet."
         )
     if isinstance(error, StorageUnavailable):

@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 from .fetching import DocxUnreadable, docx_fetch_problem
 from .i18n import _
-from .instances import instance_dir, instance_kill, instance_pid, soffice_binary
+from .instances import converter_env, instance_dir, instance_kill, instance_pid, soffice_binary
 from .profile import profile_harden
 
 logger = logging.getLogger(__name__)
@@ -327,6 +327,7 @@ def _soffice_once(docx: bytes, *, timeout: float, soffice: str, state_dir: Path)
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
+                env=converter_env(),
                 start_new_session=True,  # soffice forks soffice.bin: kill the whole group
             )
         except OSError as error:

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import unoserver
 
+from .render import sandbox_env
+
 logger = logging.getLogger(__name__)
 
 UNO_PORT_OFFSET = 1000  # LibreOffice's own UNO socket: XML-RPC port + 1000
@@ -173,3 +175,19 @@ class Instance:
         if self.stop_after:
             command += ["--stop-after", str(self.stop_after)]
         return command
+
+
+# LibreOffice opens the filled documents: it gets the same few variables, plus its own
+# (SAL_*, fontconfig's) and HOME, and nothing of the app's secrets (the seal's passphrase,
+# the database's and the storage's credentials).
+CONVERTER_ENV_PREFIXES = ("SAL_", "FONTCONFIG_", "XDG_")
+
+
+def converter_env() -> dict[str, str]:
+    env = sandbox_env()
+    env.update(
+        (key, value)
+        for key, value in os.environ.items()
+        if key == "HOME" or key.startswith(CONVERTER_ENV_PREFIXES)
+    )
+    return env

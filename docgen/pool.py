@@ -21,6 +21,7 @@ from pathlib import Path
 from .instances import (
     Instance,
     become_subreaper,
+    converter_env,
     instance_memory,
     instance_processes,
     port_is_free,
@@ -171,6 +172,7 @@ class ConverterSupervisor:
                 stdin=subprocess.DEVNULL,
                 stdout=output,
                 stderr=subprocess.STDOUT if output else None,
+                env=converter_env(),
                 # Own process group: a client can SIGKILL unoserver and soffice together,
                 # and the terminal's Ctrl-C reaches only the supervisor, which stops them.
                 start_new_session=True,

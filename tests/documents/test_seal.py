@@ -17,7 +17,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from docgen import render, seal_certificate_create
+from docgen import instances, render, seal_certificate_create
 from documents import engine
 from documents.attestations.process import attestation_request_process
 from documents.attestations.selectors import attestation_request_client_error
@@ -129,14 +129,20 @@ def test_a_renewed_certificate_is_taken_without_a_restart(client_a, seal, settin
 
 
 @pytest.mark.django_db
-def test_the_passphrase_is_in_no_log_no_error_and_not_in_the_render_sandbox(
+def test_the_passphrase_is_in_no_log_no_error_nor_in_the_render_sandbox_or_libreoffice(
     client_a, seal, settings, caplog, monkeypatch
 ):
     # As a careless set-up would have it: every setting in the process's environment too.
     for name in SEAL_SETTINGS:
         monkeypatch.setenv(name, seal if name == "SEAL_PKCS12_PASSWORD" else f"/secret/{name}")
+    monkeypatch.setenv("SAL_USE_VCLPLUGIN", "svp")
     assert not set(render.sandbox_env()) & set(SEAL_SETTINGS)
     assert seal not in "".join(render.sandbox_env().values())
+    # Nor in LibreOffice's, which opens the filled document: its own variables only.
+    converter = instances.converter_env()
+    assert not set(converter) & {*SEAL_SETTINGS, "SECRET_KEY", "DATABASE_URL"}
+    assert seal not in "".join(converter.values())
+    assert converter["SAL_USE_VCLPLUGIN"] == "svp"
     render._zygote.restart()  # started again from this environment
     caplog.set_level(logging.DEBUG)
 

@@ -257,7 +257,7 @@ def check_verification(base: str, text: str, pdf: bytes) -> None:
     page_text = html.unescape(page.decode())
     if "Attestation authentique" not in page_text or "Valide" not in page_text:
         raise SmokeError(f"page de vérification inattendue :\n{page_text[:1500]}", "web-host")
-    if headers.get("Referrer-Policy") != "no-referrer" or "noindex" not in (
+    if headers.get("Referrer-Policy") != "same-origin" or "noindex" not in (
         headers.get("X-Robots-Tag") or ""
     ):
         raise SmokeError(f"en-têtes de la page de vérification : {dict(headers)}", "nginx")

@@ -39,13 +39,14 @@ FILE_CHECK = "verifier_fichier"
 
 def public_headers(view):
     """A page whose URL may carry an attestation's code: not indexed, never cached, and never
-    sent on as a Referer."""
+    sent on as a Referer to another site (same-origin: a form's POST keeps its Origin, which
+    the CSRF check reads; no-referrer would make it « null »)."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
         response["X-Robots-Tag"] = "noindex"
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = "same-origin"
         patch_cache_control(response, no_store=True)
         return response
 

@@ -55,9 +55,7 @@ def test_a_third_party_scans_the_qr_code_then_sees_the_revocation(
         docx_models.verified_model(), name="Attestation vérifiable", pdf_conversion=True
     )
     template.fields.create(name="motif", label="Motif", required=False)
-    ProductAttestationModel.objects.filter(product=offer.contract.product).update(
-        template=template
-    )
+    ProductAttestationModel.objects.filter(product=offer.contract.product).update(template=template)
     other_staff.is_superuser = True  # the change right on documents
     other_staff.save()
 
@@ -83,9 +81,7 @@ def test_a_third_party_scans_the_qr_code_then_sees_the_revocation(
         re.compile("Attestation authentique")
     )
     verdict = stranger_page.get_by_role("status").first
-    expect(verdict).to_have_text(
-        re.compile(rf"Valide jusqu'au {document.valid_until:%d/%m/%Y}")
-    )
+    expect(verdict).to_have_text(re.compile(rf"Valide jusqu'au {document.valid_until:%d/%m/%Y}"))
     expect(stranger_page.locator("body")).to_contain_text(document.numero)
     expect(stranger_page.locator("body")).not_to_contain_text(client_a.siren)
     shots(stranger_page, "verification-valide")
@@ -107,7 +103,8 @@ def test_a_third_party_scans_the_qr_code_then_sees_the_revocation(
     staff_page.get_by_label("Motif affiché publiquement (facultatif)").fill(PUBLIC_REASON)
     shots(staff_page, "revoquer")
     staff_page.get_by_role("button", name="Révoquer l’attestation").click()
-    expect(staff_page.get_by_text(f"L'attestation n° {document.numero} est révoquée.")).to_be_visible()
+    revoked = f"L'attestation n° {document.numero} est révoquée."
+    expect(staff_page.get_by_text(revoked)).to_be_visible()
     shots(staff_page, "revoquee")
 
     # The same address now says it, with the public reason and never the internal one.

@@ -31,7 +31,12 @@ from .models import (
     TemplateField,
     document_upload_to,
 )
-from .storage import private_file_read, private_file_save, private_files_delete
+from .storage import (
+    StorageUnavailable,
+    private_file_read,
+    private_file_save,
+    private_files_delete,
+)
 from .tags import tag_context
 from .verification import (
     attestation_validity,
@@ -190,7 +195,12 @@ def template_fonts_warnings(template: DocumentTemplate) -> list[str]:
 
     if not template.file:
         return []
-    return fonts_warnings(_template_bytes(template))
+    try:
+        data = _template_bytes(template)
+    except StorageUnavailable:  # advice only: the page says what matters without it
+        logger.warning("Modèle %s : polices non vérifiées, stockage indisponible", template.pk)
+        return []
+    return fonts_warnings(data)
 
 
 def _convert(docx: bytes) -> bytes:

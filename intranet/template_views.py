@@ -25,6 +25,7 @@ from contracts.selectors import beneficiaries_current, contract_is_in_force
 from documents import engine, services, tags
 from documents.forms import template_field_form_field
 from documents.models import DocumentTemplate, TemplateField
+from documents.storage import StorageUnavailable
 from modulr.downloads import private_file_response
 from modulr.http import pk_or_404
 
@@ -197,6 +198,12 @@ class DocumentTemplateViewsMixin:
             )
         except (engine.TemplateInvalid, engine.ConversionError) as exc:
             form.add_error(None, str(exc))
+            return None
+        except StorageUnavailable:
+            form.add_error(None, gettext(
+                "Le modèle n'a pas pu être lu : le stockage des fichiers ne répond pas. "
+                "Réessayez dans quelques instants."
+            ))  # fmt: skip
             return None
         return private_file_response(data, filename=filename, inline=True)
 

@@ -8,12 +8,16 @@ redirect to a short-lived signed URL (S3-compatible storage), nginx's ``X-Accel-
 (local disk, ``SENDFILE=nginx``), or streamed by Django (the embedded default).
 """
 
+import logging
 from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
+
+logger = logging.getLogger(__name__)
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -117,6 +121,31 @@ def private_file_response(stored, *, filename: str, inline: bool = False) -> Htt
     storage, name = stored.storage, stored.name
     if not name:
         raise FileNotFoundError("no file attached")
+    try:
+        return _stored_file_response(storage, name, filename, inline, disposition, content_type)
+    except FileNotFoundError:
+        raise
+    except _storage_errors():
+        logger.exception("Fichier privé %s : stockage indisponible", name)
+        return _unavailable()
+
+
+def _storage_errors() -> tuple[type[BaseException], ...]:
+    # OSError: the local disk; BotoCoreError (unreachable, timeout) and ClientError (a 5xx
+    # after the retries): the bucket. Imported here: boto3 is loaded only when it is used.
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return (OSError, BotoCoreError, ClientError)
+
+
+def _unavailable() -> HttpResponse:
+    """The storage does not answer: a French page, 503, to try again shortly (not a 500)."""
+    response = HttpResponse(render_to_string("file_unavailable.html"), status=503)
+    response["Retry-After"] = "30"
+    return _private(response)
+
+
+def _stored_file_response(storage, name, filename, inline, disposition, content_type):
     if _is_object_storage(storage):
         _must_exist(storage, name)
         return _private(_signed_redirect(storage, name, disposition, content_type))

@@ -160,3 +160,26 @@ def test_a_pdf_refused_after_the_word_file_leaves_nothing_stored(
     assert request.status == Status.READY
     assert Document.objects.count() == 1
     assert len(s3_storage.keys("documents/")) == 2
+
+
+def test_a_download_while_the_bucket_is_out_of_reach_says_so_in_french(
+    s3_storage, fleet, client_a_user, as_a
+):
+    contract, vehicle = fleet
+    template = attestation_template_make(contract, pdf=True)
+    request = request_submit(
+        user=client_a_user, contract=contract, template=template, beneficiary=vehicle
+    )
+    attestation_request_process(request_id=request.pk)
+    document = Document.objects.get(shared_on_extranet=True)
+    url = f"/extranet/documents/{document.pk}/telecharger/"
+    assert as_a.get(url).status_code == 302  # to the signed URL
+    s3_storage.point_at(f"http://127.0.0.1:{free_port()}", max_attempts=1)
+
+    response = as_a.get(url)
+
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    page = response.content.decode()
+    assert "Fichier momentanément indisponible" in page
+    assert "Votre document n'est pas perdu" in page
+    assert "no-store" in response["Cache-Control"]

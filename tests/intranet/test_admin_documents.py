@@ -441,6 +441,23 @@ def test_preview_returns_the_pdf_without_storing_anything(as_superuser, contract
     assert stored_files(_private_storage) == files_before
 
 
+def test_preview_with_the_storage_down_says_so_on_the_form(
+    as_superuser, contract, _private_storage
+):
+    template = beneficiary_template(as_superuser)
+    vehicle = contract.beneficiaries.get()
+    model = _private_storage / template.file.name
+    model.unlink()
+    model.mkdir()  # the disk answers with an error other than « not found » (root reads all)
+    data = {"beneficiary": vehicle.pk, "field_motif": "Salon", "field_date_debut": "02/03/2026",
+            "field_date_fin": "05/03/2026"}  # fmt: skip
+
+    response = as_superuser.post(f"{preview_url(template)}?contrat={contract.pk}", data)
+
+    assert response.status_code == 200
+    assert "le stockage des fichiers ne répond pas" in response.content.decode()
+
+
 def test_preview_requires_the_required_fields(as_superuser, contract):
     template = add_template(as_superuser)
 

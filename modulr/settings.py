@@ -5,6 +5,7 @@ worker; the README « Configuration » lists every variable.
 """
 
 import ipaddress
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -285,11 +286,17 @@ RENDER_MEMORY_LIMIT_MB = env.int("RENDER_MEMORY_LIMIT_MB", default=1024)
 
 # The cabinet's electronic seal on each attestation PDF (docs/engine.md « Cachet électronique »):
 # a PKCS#12 file (certificate and key); empty: PDFs are not sealed. Its passphrase is best in a
-# file (SEAL_PKCS12_PASSWORD_FILE, read at each seal) rather than in the environment, which
-# child processes (the converters) inherit. SEAL_TIMESTAMP_URL: an RFC 3161 timestamp authority.
-SEAL_PKCS12_PATH = env.str("SEAL_PKCS12_PATH", default="")
+# file (SEAL_PKCS12_PASSWORD_FILE, read at each seal) rather than in the environment.
+# SEAL_TIMESTAMP_URL: an RFC 3161 timestamp authority. On the embedded default (DEBUG on), the
+# trial certificate `make run` makes in VAR_DIR, when it is there: the app and `manage.py
+# attestation_check` then seal and check with the same one.
+_TRIAL_SEAL = VAR_DIR / "seal.p12"
+_trial_seal = DEBUG and _TRIAL_SEAL.exists() and "SEAL_PKCS12_PATH" not in os.environ
+SEAL_PKCS12_PATH = env.str("SEAL_PKCS12_PATH", default=str(_TRIAL_SEAL) if _trial_seal else "")
 SEAL_PKCS12_PASSWORD = env.str("SEAL_PKCS12_PASSWORD", default="")
-SEAL_PKCS12_PASSWORD_FILE = env.str("SEAL_PKCS12_PASSWORD_FILE", default="")
+SEAL_PKCS12_PASSWORD_FILE = env.str(
+    "SEAL_PKCS12_PASSWORD_FILE", default=f"{_TRIAL_SEAL}.password" if _trial_seal else ""
+)
 SEAL_TIMESTAMP_URL = env.str("SEAL_TIMESTAMP_URL", default="")
 
 # Logs: LOG_FORMAT=json writes one JSON object per line with the records' extra fields
@@ -314,6 +321,9 @@ LOGGING = {
     "loggers": {
         "documents.attestations.logs": {"level": LOG_EVENTS_LEVEL},
         "docgen.convert": {"level": LOG_EVENTS_LEVEL},
+        # A seal that is not trusted is an answer of our check, not an incident to log.
+        "pyhanko": {"level": "ERROR"},
+        "pyhanko_certvalidator": {"level": "ERROR"},
     },
 }
 # A Celery worker replaces the root logger's handlers with its own text ones: in JSON, it

@@ -6,12 +6,11 @@ cd "$(dirname "$0")/.."
 PORT="${PORT:-8000}"
 export PORT
 # The demo's attestations are sealed with a trial certificate, made once in VAR_DIR and kept,
-# unless the environment or .env names a certificate of its own. The app reads the passphrase
-# from its file: it is in no process's environment.
+# unless the environment or .env names a certificate of its own: the settings use it when
+# DEBUG is on (as here), the passphrase read from its file, in no process's environment.
 if [[ -z "${SEAL_PKCS12_PATH:-}" ]] && ! grep -qsE '^[[:space:]]*SEAL_PKCS12_PATH=' .env; then
   seal="$(realpath -m "${VAR_DIR:-var}")/seal.p12"
   .venv/bin/python manage.py seal_certificate_create --output "$seal" >/dev/null
-  export SEAL_PKCS12_PATH="$seal" SEAL_PKCS12_PASSWORD_FILE="$seal.password"
   echo "Attestations scellées avec le certificat d'essai $seal"
 fi
 .venv/bin/python manage.py demo_logins --url "http://127.0.0.1:${PORT}"

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "contracts",
     "tasks",
     "documents",
+    "sharing",
     "intranet",
     "extranet",
     "verification",
@@ -253,6 +254,11 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 # address per hour; past it, HTTP 429.
 VERIFICATION_RATE_LIMIT = env.int("VERIFICATION_RATE_LIMIT", default=30)
 
+# « Envoyer à un tiers »: at most this many sends per extranet account per hour; the third
+# party's link (/envoi/), at most this many requests per client address per hour (HTTP 429).
+SEND_RATE_LIMIT = env.int("SEND_RATE_LIMIT", default=20)
+SEND_LINK_RATE_LIMIT = env.int("SEND_LINK_RATE_LIMIT", default=60)
+
 # Attestation requests from the extranet.
 # At most this many requests (and retries) per extranet account per rolling hour.
 ATTESTATION_REQUESTS_PER_HOUR = env.int("ATTESTATION_REQUESTS_PER_HOUR", default=30)
@@ -314,6 +320,7 @@ LOGGING = {
     "loggers": {
         "documents.attestations.logs": {"level": LOG_EVENTS_LEVEL},
         "docgen.convert": {"level": LOG_EVENTS_LEVEL},
+        "sharing.services": {"level": LOG_EVENTS_LEVEL},
     },
 }
 # A Celery worker replaces the root logger's handlers with its own text ones: in JSON, it

@@ -10,6 +10,7 @@ from django.utils import timezone
 from contracts.selectors import cabinet_get
 from documents.verification import validity_text
 from modulr.formatting import format_amount, format_date
+from sharing.selectors import document_send_refusal
 
 register = template.Library()
 
@@ -44,3 +45,10 @@ def validite(document) -> str:
     """« du 01/12/2026 au 31/12/2026 » (``documents.verification.validity_text``); "" when the
     document has no validity (not an attestation)."""
     return validity_text(document) if document is not None else ""
+
+
+@register.filter
+def envoyable(document) -> bool:
+    """Whether « Envoyer à un tiers » is offered for ``document``
+    (``sharing.selectors.document_send_refusal``)."""
+    return document is not None and not document_send_refusal(document)

@@ -299,8 +299,9 @@ SEAL_PKCS12_PASSWORD_FILE = env.str("SEAL_PKCS12_PASSWORD_FILE", default="")
 SEAL_TIMESTAMP_URL = env.str("SEAL_TIMESTAMP_URL", default="")
 
 # Logs: LOG_FORMAT=json writes one JSON object per line with the records' extra fields
-# (modulr/logging.py). Each attestation request's state change and each PDF conversion is
-# logged at INFO, whatever LOG_LEVEL (LOG_EVENTS_LEVEL=WARNING silences them).
+# (modulr/logging.py). Each attestation request's state change, each PDF conversion and each
+# send to a third party (and each open and download of its link) is logged at INFO, whatever
+# LOG_LEVEL (LOG_EVENTS_LEVEL=WARNING silences them).
 LOG_FORMAT = env.str("LOG_FORMAT", default="text")
 LOG_EVENTS_LEVEL = env.str("LOG_EVENTS_LEVEL", default="INFO")
 LOGGING = {

@@ -249,10 +249,12 @@ class DocumentSendForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
     role = forms.ChoiceField(label=_("Rôle"), choices=Role.choices, widget=forms.RadioSelect)
+    # No max_length here: a browser sends each line break as two characters, and the
+    # service counts them as one (its refusal shows on this field).
     message = forms.CharField(
         label=_("Message (facultatif)"),
-        max_length=MESSAGE_MAX_LENGTH,
         required=False,
+        strip=False,
         help_text=_(
             "Quelques mots pour le destinataire, en texte simple (1000 caractères au plus)."
         ),

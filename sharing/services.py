@@ -27,6 +27,7 @@ from documents.models import Document
 from documents.selectors import documents_for_client_user
 from modulr.ratelimit import rate_limit_hit
 
+from .emails import document_sent_copy_email_send, document_sent_email_send
 from .models import MESSAGE_MAX_LENGTH, NAME_MAX_LENGTH, DocumentSend, Recipient, Role
 from .selectors import document_send_refusal, recipients_for_client_user, send_token_hash
 
@@ -165,8 +166,6 @@ def _within_rate_limit(user) -> bool:
 
 
 def _emails_send(send_id: int, token: str) -> None:
-    from .emails import document_sent_copy_email_send, document_sent_email_send
-
     send = DocumentSend.objects.select_related("document__contract__client", "sent_by").get(
         pk=send_id
     )

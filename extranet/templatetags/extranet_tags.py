@@ -1,5 +1,6 @@
 """Template tags of the extranet: the cabinet's name, dates (28/11/2026) and amounts
-(1 500,00 €) in French through ``modulr.formatting``, an attestation's validity.
+(1 500,00 €) in French through ``modulr.formatting``, an attestation's validity, whether it
+may be sent to a third party.
 """
 
 import datetime

@@ -34,6 +34,7 @@ def test_a_client_sends_an_attestation_to_a_landlord_who_downloads_it(
     log_in(page, live_server, CHARLIE)
     page.get_by_role("link", name="FL-2026-0042").click()
     page.get_by_role("link", name="Documents", exact=True).click()
+    shots(page, "onglet-documents")
     page.get_by_role("link", name=re.compile("à un tiers$")).click()
     expect(page.get_by_role("heading", name="Envoyer à un tiers")).to_be_visible()
     expect(page.get_by_text("Cette attestation n'a encore été envoyée à personne.")).to_be_visible()
@@ -99,6 +100,11 @@ def test_a_client_sends_an_attestation_to_a_landlord_who_downloads_it(
     page.get_by_role("button", name="Envoyer l'attestation").click()
     expect(page.locator(".document-send")).to_have_count(2)
     shots(page, "deux-envois")
+
+    page.get_by_role("link", name="Mes destinataires").click()
+    expect(page.locator("tbody tr")).to_have_count(1)
+    expect(page.locator("tbody tr")).to_contain_text("SCI Les Tilleuls")
+    shots(page, "mes-destinataires")
 
     assert len(mailoutbox) == 3 and mailoutbox[2].to == ["gestion@sci-tilleuls.fr"]
     assert LINK.findall(mailoutbox[2].body) != [link]  # a new link for each send

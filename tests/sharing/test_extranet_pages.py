@@ -233,3 +233,17 @@ def test_client_b_cannot_remove_as_recipient(client, client_b_user, client_a):
     assert client.get(url).status_code == 404
     assert client.post(url).status_code == 404
     assert Recipient.objects.filter(pk=recipient.pk).exists()
+
+
+def test_line_breaks_count_once_in_the_message(
+    as_a, attestation_a, django_capture_on_commit_callbacks
+):
+    """A browser sends each line break as « \\r\\n »: 1,200 characters sent, 799 typed."""
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_a.post(send_url(attestation_a), {**FORM, "message": "a\r\n" * 400})
+    assert response.status_code == 302
+    assert DocumentSend.objects.get().message == "\n".join(["a"] * 400)
+
+    response = as_a.post(send_url(attestation_a), {**FORM, "message": "b" * 1001})
+    assert "Le message est trop long (1000 caractères au plus)." in page_text(response)
+    assert page_tree(response).xpath("//ul[@id='id_message_error']")

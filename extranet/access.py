@@ -20,6 +20,8 @@ from documents.attestations.selectors import attestation_requests_for_client_use
 from documents.models import AttestationRequest, Document
 from documents.selectors import documents_for_client_user
 from modulr.http import pk_or_404
+from sharing.models import Recipient
+from sharing.selectors import recipients_for_client_user
 
 
 def client_required(view):
@@ -91,4 +93,12 @@ def attestation_request_for_client_user(user, pk) -> AttestationRequest:
             "contract", "document__contract", "document__replaced_by", "template"
         ),
         pk=pk_or_404(pk),
+    )
+
+
+def recipient_for_client_user(user, pk) -> Recipient:
+    """An entry of the address book of a client the account reaches; 404 for another
+    client's (``recipients_for_client_user``)."""
+    return get_object_or_404(
+        recipients_for_client_user(user).select_related("client"), pk=pk_or_404(pk)
     )

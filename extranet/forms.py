@@ -19,6 +19,7 @@ from documents.attestations.selectors import attestation_models_for
 from documents.forms import template_field_form_field
 from modulr.http import client_ip
 from products.models import BeneficiaryKind
+from sharing.models import MESSAGE_MAX_LENGTH, NAME_MAX_LENGTH, Role
 
 logger = logging.getLogger(__name__)
 
@@ -228,3 +229,49 @@ class AttestationRequestForm(forms.Form):
         for name, message in refused.value_errors.items():
             field = FIELD_PREFIX + name
             self.add_error(field if field in self.fields else None, message)
+
+
+# --- Sending an attestation to a third party -----------------------------------------------------
+
+
+class DocumentSendForm(forms.Form):
+    """« Envoyer à un tiers »: who (name, address, role), a short message, a copy to oneself.
+    ``sharing.services.document_send`` checks it all again."""
+
+    nom = forms.CharField(
+        label=_("Nom du destinataire"),
+        max_length=NAME_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    email = forms.EmailField(
+        label=_("Adresse e-mail du destinataire"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    role = forms.ChoiceField(label=_("Rôle"), choices=Role.choices, widget=forms.RadioSelect)
+    # No max_length here: a browser sends each line break as two characters, and the
+    # service counts them as one (its refusal shows on this field).
+    message = forms.CharField(
+        label=_("Message (facultatif)"),
+        required=False,
+        strip=False,
+        help_text=_(
+            "Quelques mots pour le destinataire, en texte simple (1000 caractères au plus)."
+        ),
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": MESSAGE_MAX_LENGTH}),
+    )
+    copie = forms.BooleanField(label=_("M'envoyer une copie"), required=False)
+
+    def send_arguments(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "name": data["nom"],
+            "email": data["email"],
+            "role": data["role"],
+            "message": data["message"],
+            "copy_to_self": data["copie"],
+        }
+
+    def add_refusal(self, refused) -> None:
+        """The service's refusal on its field, or above the form."""
+        self.add_error(refused.field if refused.field in self.fields else None, refused.message)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import sharing_views, views
 
 app_name = "extranet"
 
@@ -45,5 +45,12 @@ urlpatterns = [
         "demandes/<int:pk>/reessayer/",
         views.attestation_request_retry_view,
         name="attestation_request_retry",
+    ),
+    path("documents/<int:pk>/envoyer/", sharing_views.document_send_view, name="document_send"),
+    path("destinataires/", sharing_views.recipients, name="recipients"),
+    path(
+        "destinataires/<int:pk>/retirer/",
+        sharing_views.recipient_delete,
+        name="recipient_delete",
     ),
 ]

@@ -38,6 +38,7 @@ from documents.models import AttestationRequest
 from documents.selectors import document_state, documents_shared_for_contract
 from documents.services import field_initial
 from modulr.downloads import download_name, file_extension, private_file_response
+from sharing.selectors import document_sends
 
 from .access import (
     attestation_request_for_client_user,
@@ -264,6 +265,8 @@ def attestation_request_detail(request, pk):
         context["values"] = [
             (labels.get(name, name), value) for name, value in attestation_request.values.items()
         ]
+        document = context["document"]
+        context["sends"] = document_sends(document) if document is not None else []
         response = render(request, "extranet/attestation_request_detail.html", context)
     patch_vary_headers(response, ["HX-Request"])  # the part and the page share one URL
     return response

@@ -36,6 +36,7 @@ from tasks.selectors import task_decision_taken_message
 
 from .access import document_for_staff_user, task_for_staff_user
 from .admin_base import ReadOnlyAdminMixin, ReadOnlySummaryInline
+from .admin_sharing import document_sends_html
 from .sites import site
 
 
@@ -77,6 +78,10 @@ def attestation_task_block(task, request):
         in (AttestationRequest.Status.PENDING, AttestationRequest.Status.GENERATING),
         "refusal_form": RefusalForm(),
         "can_view_contract": request.user.has_perm("contracts.view_contract"),
+        # Only an attestation handed to the client can have been sent: no query while held.
+        "sends_html": document_sends_html(attestation_request.document)
+        if attestation_request.document_id and attestation_request.document.shared_on_extranet
+        else "",
     }
     return "intranet/attestation_task_extra.html", context
 
@@ -234,6 +239,7 @@ class AttestationRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             {"fields": ("task_link", "decided_by", "decided_at", "refusal_reason")},
         ),
         (_("Génération"), {"fields": ("error", "attempts")}),
+        (_("Envois à des tiers"), {"fields": ("third_party_sends",)}),
     )
     # Everything shown is read only: the fields are the fieldsets'.
     readonly_fields = tuple(name for _title, options in fieldsets for name in options["fields"])
@@ -286,6 +292,10 @@ class AttestationRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             return gettext("Détruite") if obj.status == obj.Status.REFUSED else "—"
         url = reverse(f"{site.name}:document_file", args=[obj.document_id])
         return format_html('<a href="{}" target="_blank">{}</a>', url, _("Ouvrir l'attestation"))
+
+    @admin.display(description=_("envois"))
+    def third_party_sends(self, obj):
+        return document_sends_html(obj.document)
 
     @admin.display(description=_("tâche de validation"))
     def task_link(self, obj):

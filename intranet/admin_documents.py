@@ -27,6 +27,7 @@ from documents.verification import validity_text, verification_code_normalize
 from modulr.formatting import format_date, user_display_name
 
 from .admin_base import NoAddDeleteMixin, change_url, selected_only_filter
+from .admin_sharing import document_sends_html
 from .document_views import DocumentViewsMixin
 from .sites import site
 from .template_views import DocumentTemplateViewsMixin
@@ -228,6 +229,7 @@ class DocumentAdmin(DocumentViewsMixin, NoAddDeleteMixin, admin.ModelAdmin):
                 )
             },
         ),
+        (_("Envois à des tiers"), {"fields": ("third_party_sends",)}),
     )
     readonly_fields = tuple(name for _title, options in fieldsets for name in options["fields"])
 
@@ -328,6 +330,10 @@ class DocumentAdmin(DocumentViewsMixin, NoAddDeleteMixin, admin.ModelAdmin):
             request.title,
             user_display_name(request.user),
         )
+
+    @admin.display(description=_("envois"))
+    def third_party_sends(self, obj: Document) -> str:
+        return document_sends_html(obj)
 
     @admin.display(description=_("remplacée par"))
     def replaced_by_link(self, obj: Document) -> str:

@@ -1,10 +1,13 @@
-"""HTTP helpers shared by both portals (``extranet`` and ``intranet``): an id from a URL,
-the client's address behind the proxy."""
+"""HTTP helpers shared by both portals (``extranet`` and ``intranet``) and the public pages:
+an id from a URL, the client's address behind the proxy, the headers of a page whose URL
+carries a secret."""
 
 import ipaddress
+from functools import wraps
 
 from django.conf import settings
 from django.http import Http404
+from django.utils.cache import patch_cache_control
 
 
 def pk_or_404(value) -> int:
@@ -62,3 +65,19 @@ def client_ip(request) -> str:
         if not _trusted(address, proxies):
             break
     return str(current)
+
+
+def public_headers(view):
+    """A public page whose URL carries a secret (an attestation's code, a send's token): not
+    indexed, never cached, and never sent on as a Referer to another site (same-origin: a
+    form's POST keeps its Origin, which the CSRF check reads; no-referrer makes it « null »)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["X-Robots-Tag"] = "noindex"
+        response["Referrer-Policy"] = "same-origin"
+        patch_cache_control(response, no_store=True)
+        return response
+
+    return wrapper

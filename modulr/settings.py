@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "contracts",
     "tasks",
     "documents",
+    "sharing",
     "intranet",
     "extranet",
     "verification",
@@ -254,6 +255,11 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 # address per hour; past it, HTTP 429.
 VERIFICATION_RATE_LIMIT = env.int("VERIFICATION_RATE_LIMIT", default=30)
 
+# « Envoyer à un tiers »: at most this many sends per extranet account per hour; the third
+# party's link (/envoi/), at most this many requests per client address per hour (HTTP 429).
+SEND_RATE_LIMIT = env.int("SEND_RATE_LIMIT", default=20)
+SEND_LINK_RATE_LIMIT = env.int("SEND_LINK_RATE_LIMIT", default=60)
+
 # Attestation requests from the extranet.
 # At most this many requests (and retries) per extranet account per rolling hour.
 ATTESTATION_REQUESTS_PER_HOUR = env.int("ATTESTATION_REQUESTS_PER_HOUR", default=30)
@@ -300,8 +306,9 @@ SEAL_PKCS12_PASSWORD_FILE = env.str(
 SEAL_TIMESTAMP_URL = env.str("SEAL_TIMESTAMP_URL", default="")
 
 # Logs: LOG_FORMAT=json writes one JSON object per line with the records' extra fields
-# (modulr/logging.py). Each attestation request's state change and each PDF conversion is
-# logged at INFO, whatever LOG_LEVEL (LOG_EVENTS_LEVEL=WARNING silences them).
+# (modulr/logging.py). Each attestation request's state change, each PDF conversion and each
+# send to a third party (and each open and download of its link) is logged at INFO, whatever
+# LOG_LEVEL (LOG_EVENTS_LEVEL=WARNING silences them).
 LOG_FORMAT = env.str("LOG_FORMAT", default="text")
 LOG_EVENTS_LEVEL = env.str("LOG_EVENTS_LEVEL", default="INFO")
 LOGGING = {
@@ -321,6 +328,7 @@ LOGGING = {
     "loggers": {
         "documents.attestations.logs": {"level": LOG_EVENTS_LEVEL},
         "docgen.convert": {"level": LOG_EVENTS_LEVEL},
+        "sharing.services": {"level": LOG_EVENTS_LEVEL},
         # A seal that is not trusted is an answer of our check, not an incident to log.
         "pyhanko": {"level": "ERROR"},
         "pyhanko_certvalidator": {"level": "ERROR"},

@@ -12,5 +12,6 @@ urlpatterns = [
     path("extranet/", include("extranet.urls")),
     path("intranet/", intranet_site.urls),
     path("verifier/", include("verification.urls")),  # public: no login
+    path("envoi/", include("sharing.urls")),  # a third party's link: no login
     path("healthz", healthz, name="healthz"),  # monitoring: no login, no personal data
 ]

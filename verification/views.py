@@ -15,7 +15,6 @@ from functools import wraps
 from django.conf import settings
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_http_methods
 
 from contracts.selectors import cabinet_get
@@ -26,7 +25,7 @@ from documents.verification import (
     attestation_public_facts,
     attestation_state,
 )
-from modulr.http import client_ip
+from modulr.http import client_ip, public_headers
 from modulr.ratelimit import rate_limit_hit
 
 from .forms import FileCheckForm, VerificationForm
@@ -35,22 +34,6 @@ from .uploads import uploads_in_memory
 RATE_LIMIT_WINDOW = 3600
 # The hidden field of the file check's form, to tell it from a lookup on the same URL.
 FILE_CHECK = "verifier_fichier"
-
-
-def public_headers(view):
-    """A page whose URL may carry an attestation's code: not indexed, never cached, and never
-    sent on as a Referer to another site (same-origin: a form's POST keeps its Origin, which
-    the CSRF check reads; no-referrer would make it « null »)."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        response["X-Robots-Tag"] = "noindex"
-        response["Referrer-Policy"] = "same-origin"
-        patch_cache_control(response, no_store=True)
-        return response
-
-    return wrapper
 
 
 def rate_limited(view):

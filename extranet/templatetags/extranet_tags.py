@@ -1,5 +1,6 @@
 """Template tags of the extranet: the cabinet's name, dates (28/11/2026) and amounts
-(1 500,00 €) in French through ``modulr.formatting``, an attestation's validity.
+(1 500,00 €) in French through ``modulr.formatting``, an attestation's validity, whether it
+may be sent to a third party.
 """
 
 import datetime
@@ -10,6 +11,7 @@ from django.utils import timezone
 from contracts.selectors import cabinet_get
 from documents.verification import validity_text
 from modulr.formatting import format_amount, format_date
+from sharing.selectors import document_send_refusal
 
 register = template.Library()
 
@@ -44,3 +46,10 @@ def validite(document) -> str:
     """« du 01/12/2026 au 31/12/2026 » (``documents.verification.validity_text``); "" when the
     document has no validity (not an attestation)."""
     return validity_text(document) if document is not None else ""
+
+
+@register.filter
+def envoyable(document) -> bool:
+    """Whether « Envoyer à un tiers » is offered for ``document``
+    (``sharing.selectors.document_send_refusal``)."""
+    return document is not None and not document_send_refusal(document)

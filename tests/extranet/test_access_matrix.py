@@ -2,7 +2,8 @@
 
 Client A owns the contract and the documents. B is another client (404: their existence is
 not even confirmed). Anonymous goes to the login page with ``next``. Staff are not clients
-(403). No 200 anywhere there should be a 404 or a redirect.
+(403). No 200 anywhere there should be a 404 or a redirect. A third party's link (/envoi/)
+is public, the same for all four, and a 404 past its 30 days.
 """
 
 from urllib.parse import quote
@@ -18,6 +19,7 @@ from documents.models import (
     TemplateField,
 )
 from tests import factories
+from tests.sharing.helpers import attestation_make, recipient_make, send_make
 
 A, B, ANON, STAFF = "client_a", "client_b", "anonyme", "staff"
 LOGIN = "login"  # 302 to the extranet login page, with ``next`` = the asked URL
@@ -82,6 +84,60 @@ MATRIX = [
     ("réessayer : mauvaise méthode",
      lambda o: reverse("extranet:attestation_request_retry", args=[o["request"].pk]),
      "get", {A: 405, B: 405, ANON: 405, STAFF: 405}),
+    # « Envoyer à un tiers » (the attestation is A's; a document that is no attestation shows
+    # why it cannot be sent) and « Mes destinataires » (A's address book).
+    ("envoyer à un tiers : formulaire",
+     lambda o: reverse("extranet:document_send", args=[o["attestation"].pk]),
+     "get", {A: 200, B: 404, ANON: LOGIN, STAFF: 403}),
+    ("envoyer à un tiers : pré-rempli depuis le carnet",
+     lambda o: reverse("extranet:document_send", args=[o["attestation"].pk])
+     + f"?destinataire={o['recipient'].pk}",
+     "get", {A: 200, B: 404, ANON: LOGIN, STAFF: 403}),
+    ("envoyer à un tiers : envoi incomplet",
+     lambda o: reverse("extranet:document_send", args=[o["attestation"].pk]),
+     "post", {A: 200, B: 404, ANON: LOGIN, STAFF: 403}),
+    ("envoyer à un tiers : document qui n'est pas une attestation",
+     lambda o: reverse("extranet:document_send", args=[o["document"].pk]),
+     "get", {A: 200, B: 404, ANON: LOGIN, STAFF: 403}),
+    ("envoyer à un tiers : document en attente de validation",
+     lambda o: reverse("extranet:document_send", args=[o["pending"].pk]),
+     "get", {A: 404, B: 404, ANON: LOGIN, STAFF: 403}),
+    ("envoyer à un tiers : mauvaise méthode",
+     lambda o: reverse("extranet:document_send", args=[o["attestation"].pk]),
+     "delete", {A: 405, B: 405, ANON: 405, STAFF: 405}),
+    ("mes destinataires", lambda o: reverse("extranet:recipients"), "get",
+     {A: 200, B: 200, ANON: LOGIN, STAFF: 403}),
+    ("mes destinataires : mauvaise méthode", lambda o: reverse("extranet:recipients"), "post",
+     {A: 405, B: 405, ANON: 405, STAFF: 405}),
+    ("retirer un destinataire : confirmation",
+     lambda o: reverse("extranet:recipient_delete", args=[o["recipient"].pk]),
+     "get", {A: 200, B: 404, ANON: LOGIN, STAFF: 403}),
+    ("retirer un destinataire",
+     lambda o: reverse("extranet:recipient_delete", args=[o["recipient"].pk]),
+     "post", {A: 302, B: 404, ANON: LOGIN, STAFF: 403}),
+    ("retirer un destinataire inexistant",
+     lambda o: reverse("extranet:recipient_delete", args=[987654]),
+     "get", {A: 404, B: 404, ANON: LOGIN, STAFF: 403}),
+    ("retirer un destinataire : mauvaise méthode",
+     lambda o: reverse("extranet:recipient_delete", args=[o["recipient"].pk]),
+     "put", {A: 405, B: 405, ANON: 405, STAFF: 405}),
+    # The third party's link: public, the same for everyone; dead after its 30 days.
+    ("lien d'un tiers", lambda o: reverse("sharing:link", args=[o["token"]]), "get",
+     {A: 200, B: 200, ANON: 200, STAFF: 200}),
+    ("lien d'un tiers : téléchargement",
+     lambda o: reverse("sharing:download", args=[o["token"]]), "get",
+     {A: 200, B: 200, ANON: 200, STAFF: 200}),
+    ("lien d'un tiers après 30 jours",
+     lambda o: reverse("sharing:link", args=[o["expired_token"]]), "get",
+     {A: 404, B: 404, ANON: 404, STAFF: 404}),
+    ("lien d'un tiers après 30 jours : téléchargement",
+     lambda o: reverse("sharing:download", args=[o["expired_token"]]), "get",
+     {A: 404, B: 404, ANON: 404, STAFF: 404}),
+    ("lien d'un tiers inconnu", lambda o: reverse("sharing:link", args=["x" * 43]), "get",
+     {A: 404, B: 404, ANON: 404, STAFF: 404}),
+    ("lien d'un tiers : mauvaise méthode",
+     lambda o: reverse("sharing:download", args=[o["token"]]), "post",
+     {A: 405, B: 405, ANON: 405, STAFF: 405}),
     ("connexion", lambda o: reverse("extranet:login"), "get",
      {A: 302, B: 302, ANON: 200, STAFF: 302}),
     ("déconnexion en GET (refusée)", lambda o: reverse("extranet:logout"), "get",
@@ -122,7 +178,14 @@ def objects(contract_a, document_a, pending_document_a, client_a, client_a_user)
         error="La conversion a échoué.",
     )
     rc_pro = factories.ProductFactory(name="RC Pro", beneficiary_kind="")
+    attestation = attestation_make(contract_a)
+    _send, token = send_make(attestation)
+    _expired, expired_token = send_make(attestation, expired=True)
     return {
+        "attestation": attestation,
+        "recipient": recipient_make(client_a),
+        "token": token,
+        "expired_token": expired_token,
         "contract": contract_a,
         "document": document_a,
         "pending": pending_document_a,
@@ -169,7 +232,8 @@ def test_matrix_covers_every_extranet_url():
         "home", "contract", "contract_beneficiaries", "contract_documents", "document_download",
         "login", "logout", "password_reset", "password_reset_done", "password_reset_confirm",
         "password_reset_complete", "attestation_request_new", "attestation_requests",
-        "attestation_request", "attestation_request_retry",
+        "attestation_request", "attestation_request_retry", "document_send", "recipients",
+        "recipient_delete",
     }  # fmt: skip
     assert {pattern.name for pattern in urlpatterns} == covered
 

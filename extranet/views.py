@@ -25,6 +25,7 @@ from documents.attestations.selectors import (
     attestation_request_client_error,
     attestation_request_document_for_client,
     attestation_request_in_progress,
+    attestation_request_poll_delay_ms,
     attestation_request_waits_for_broker,
     attestation_requests_for_client_user,
 )
@@ -238,11 +239,15 @@ def attestation_request_new(request, pk):
 
 def _request_status_context(attestation_request: AttestationRequest) -> dict:
     document = attestation_request_document_for_client(attestation_request)
+    in_progress = attestation_request_in_progress(attestation_request)
     return {
         "attestation_request": attestation_request,
         "document": document,
         "state": document_state(document),
-        "in_progress": attestation_request_in_progress(attestation_request),
+        "in_progress": in_progress,
+        "poll_delay_ms": attestation_request_poll_delay_ms(attestation_request)
+        if in_progress
+        else None,
         "waits_for_broker": attestation_request_waits_for_broker(attestation_request),
         "can_retry": attestation_request_can_retry(attestation_request),
         "client_error": attestation_request_client_error(attestation_request),
@@ -252,8 +257,9 @@ def _request_status_context(attestation_request: AttestationRequest) -> dict:
 @require_safe
 @client_required
 def attestation_request_detail(request, pk):
-    """A request and its state; while it is generated, htmx polls the status part every
-    second (without JavaScript, a meta refresh reloads the page)."""
+    """A request and its state; while it is generated, htmx polls the status part, soon after
+    it is sent, then less and less often (without JavaScript, a meta refresh reloads the
+    page)."""
     attestation_request = attestation_request_for_client_user(request.user, pk)
     context = _request_status_context(attestation_request)
     if request.htmx:

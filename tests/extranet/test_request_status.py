@@ -65,7 +65,7 @@ def test_pending_says_it_is_being_generated_and_updates_itself(as_a, offer, clie
 def test_polls_come_fast_while_the_request_is_new_then_slow_down(as_a, offer, client_a_user):
     """The delay is the server's (by the request's age), re-armed by each answer; « every 2s »
     keeps polling if an answer is lost. 1000 ms is written without a thousands separator."""
-    request = request_make(offer, client_a_user, queued_at=timezone.now())
+    request = request_make(offer, client_a_user, status=Status.GENERATING, queued_at=timezone.now())
     headers = {"HX-Request": "true"}
     assert poll_trigger(as_a.get(status_url(request), headers=headers)) == (
         "load delay:100ms, every 2s"

@@ -229,12 +229,13 @@ def test_my_requests_query_budget_with_200_requests(
             ready_request(offer, client_a_user, title=f"Demande {n:03d}", numero=f"ATT-{n}")
         else:
             request_make(offer, client_a_user, title=f"Demande {n:03d}")
-    # 1 session, 2 user, 3 clients (client_required), 4 count (paginator), 5 the page of
-    # requests with their contract and document, 6 cabinet name.
-    with django_assert_max_num_queries(6):
+    # 1 session, 2 user, 3 clients (client_required), 4 the account's contracts (the filter),
+    # 5 count (paginator), 6 the page of requests with their contract and document, 7 cabinet
+    # name.
+    with django_assert_max_num_queries(7):
         response = as_a.get(reverse("extranet:attestation_requests"))
-    assert len(page_tree(response).xpath("//tbody/tr")) == 50
-    assert "Page 1 sur 4" in page_text(response)
+    assert len(page_tree(response).xpath("//tbody/tr")) == 20
+    assert "Page 1 sur 10" in page_text(response)
 
 
 def test_a_poll_after_the_session_expired_reloads_the_page_on_the_login(

@@ -200,6 +200,11 @@ class AttestationRequestForm(forms.Form):
             "hx-target": "#attestation-form",
             "hx-swap": "outerHTML",
             "hx-vals": '{"action": "refresh"}',
+            # The last choice wins: a redraw still on its way when another choice is made is
+            # abandoned (the newer one sends the whole form). Otherwise the first answer could
+            # draw the form without the newer choice, whose own answer then finds its form gone
+            # from the page; and a second choice on the same list would be dropped.
+            "hx-sync": "closest form:replace",
         }
         if choices.beneficiaries:
             label, none_label, placeholder = _NO_BENEFICIARY.get(

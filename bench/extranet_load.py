@@ -1,7 +1,7 @@
 """Load test of the extranet's attestation requests, end to end, as in production.
 
     .venv/bin/python bench/extranet_load.py [--clients 16] [--requests 160] [--workers 4]
-                                            [--web-workers 3] [--rate 6,0] [--poll 0.05]
+                                            [--web-workers 3] [--rate 6,0] [--poll 0.05|htmx]
 
 Own database, Redis, converters, worker and gunicorn; POST → PDF per phase; docs/benchmarks.md.
 """
@@ -80,7 +80,10 @@ def report(run: Run, *, rate: float, warmup: int) -> None:
     for line in database_check(run):
         print(line)
     polls = [t.polls for t in run.timings]
-    print(f"{'sondages par demande':<38}: médiane {statistics.median(polls) if polls else 0:g}")
+    print(
+        f"{'sondages par demande':<38}: médiane {statistics.median(polls) if polls else 0:g}, "
+        f"moyenne {statistics.fmean(polls) if polls else 0:.1f}"
+    )
     print(f"{'débit':<38}: {done / elapsed:.1f} attestations/s   (cible ≥ 6/s)")
     if rate:
         print(f"{'retard max sur le rythme demandé':<38}: {_ms(run.late)}")
@@ -103,6 +106,10 @@ def report(run: Run, *, rate: float, warmup: int) -> None:
         print(f"  {error}")
 
 
+def _poll(value: str) -> float | None:
+    return None if value == "htmx" else float(value)
+
+
 def _rates(value: str) -> list[float]:
     return [float(rate) for rate in value.split(",") if rate.strip()]
 
@@ -117,7 +124,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4, help="concurrence du worker Celery")
     parser.add_argument("--web-workers", type=int, default=3, help="workers gunicorn (sync)")
     parser.add_argument("--converters", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--poll", type=float, default=0.05, help="secondes entre deux sondages")
+    parser.add_argument(
+        "--poll",
+        type=_poll,
+        default=0.05,
+        help="secondes entre deux sondages, ou « htmx » : le délai que la page donne",
+    )
     parser.add_argument(
         "--rate",
         type=_rates,
@@ -143,7 +155,8 @@ def main() -> None:
     print(
         f"{args.converters} convertisseurs, worker Celery prefork ×{args.workers}, gunicorn "
         f"×{args.web_workers}, connexions PostgreSQL gardées {args.conn_max_age} s, "
-        f"{args.clients} clients, sondage toutes les {_ms(args.poll)}"
+        f"{args.clients} clients, sondage "
+        + (f"toutes les {_ms(args.poll)}" if args.poll is not None else "au délai de la page")
     )
     database_recreate()
     redis_flush()

@@ -24,6 +24,7 @@ from load_env import ATTESTATION_TIMEOUT, PASSWORD, Account
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 DOWNLOAD = re.compile(r'href="(/extranet/documents/\d+/telecharger/)"')
 STATUS = re.compile(r"request-status--(\w+)")
+POLL_DELAY = re.compile(r'hx-trigger="load delay:(\d+)ms')
 
 
 _SERIAL = itertools.count(1)
@@ -68,7 +69,15 @@ class Timing:
     request_id: int
 
 
-def attestation(browser: BrowserLike, account: Account, vehicle: int, poll: float) -> Timing:
+def _poll_delay(page: str, poll: float | None) -> float:
+    """``poll`` seconds, or (None) the delay the server put in the status part, as htmx does."""
+    if poll is not None:
+        return poll
+    found = POLL_DELAY.search(page)
+    return int(found.group(1)) / 1000 if found else 1.0
+
+
+def attestation(browser: BrowserLike, account: Account, vehicle: int, poll: float | None) -> Timing:
     form_path = f"/extranet/contrats/{account.contract_id}/attestation/"
     _url, form = browser.request(f"{form_path}?beneficiaire={vehicle}")
     form = form.decode()
@@ -98,7 +107,7 @@ def attestation(browser: BrowserLike, account: Account, vehicle: int, poll: floa
             raise ClientError(f"demande {found.group(1)} : statut {status.group(1)}")
         if time.perf_counter() - started > ATTESTATION_TIMEOUT:
             raise ClientError(f"demande {found.group(1)} : pas prête en {ATTESTATION_TIMEOUT} s")
-        time.sleep(poll)
+        time.sleep(_poll_delay(page, poll))
         _url, body = browser.request(status_path, headers={"HX-Request": "true"})
         page, polls = body.decode(), polls + 1
     ready = time.perf_counter()

@@ -110,6 +110,26 @@ class ClientPasswordResetForm(PasswordResetForm):
             logger.exception("Échec de l'envoi de l'e-mail de réinitialisation à %s", user.pk)
 
 
+# --- « Mes demandes » -----------------------------------------------------------------------------
+
+
+class AttestationRequestFilterForm(forms.Form):
+    """« Mes demandes »: the contract whose requests to show (empty: all). Offers only the
+    contracts the account reaches (``contracts``, from ``contracts_for_user``): any other id is
+    an invalid choice, exactly like one that does not exist."""
+
+    contrat = forms.TypedChoiceField(
+        label=_("Contrat"), required=False, coerce=int, empty_value=None
+    )
+
+    def __init__(self, *args, contracts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contrat"].choices = [("", _("Tous les contrats"))] + [
+            (str(contract.pk), f"{contract.numero} – {contract.product.name}")
+            for contract in contracts
+        ]
+
+
 # --- Attestation request -------------------------------------------------------------------------
 
 FIELD_PREFIX = "champ_"  # a model's field « motif » is the input « champ_motif »
@@ -181,6 +201,11 @@ class AttestationRequestForm(forms.Form):
             "hx-target": "#attestation-form",
             "hx-swap": "outerHTML",
             "hx-vals": '{"action": "refresh"}',
+            # The last choice wins: a redraw still on its way when another choice is made is
+            # abandoned (the newer one sends the whole form). Otherwise the first answer could
+            # draw the form without the newer choice, whose own answer then finds its form gone
+            # from the page; and a second choice on the same list would be dropped.
+            "hx-sync": "closest form:replace",
         }
         if choices.beneficiaries:
             label, none_label, placeholder = _NO_BENEFICIARY.get(

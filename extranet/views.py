@@ -1,5 +1,7 @@
 """The client portal's pages. Thin: an access helper, one selector, a template."""
 
+from urllib.parse import urlencode
+
 from axes.utils import reset as axes_reset
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -25,6 +27,7 @@ from documents.attestations.selectors import (
     attestation_request_client_error,
     attestation_request_document_for_client,
     attestation_request_in_progress,
+    attestation_request_poll_delay_ms,
     attestation_request_waits_for_broker,
     attestation_requests_for_client_user,
 )
@@ -48,6 +51,7 @@ from .access import (
 )
 from .forms import (
     FIELD_PREFIX,
+    AttestationRequestFilterForm,
     AttestationRequestForm,
     ClientPasswordResetForm,
     EmailLoginForm,
@@ -55,6 +59,7 @@ from .forms import (
 )
 
 DOCUMENTS_PER_PAGE = 50
+REQUESTS_PER_PAGE = 20
 
 
 # --- Account: login, logout, password reset ---------------------------------------------------
@@ -239,11 +244,15 @@ def attestation_request_new(request, pk):
 
 def _request_status_context(attestation_request: AttestationRequest) -> dict:
     document = attestation_request_document_for_client(attestation_request)
+    in_progress = attestation_request_in_progress(attestation_request)
     return {
         "attestation_request": attestation_request,
         "document": document,
         "state": document_state(document),
-        "in_progress": attestation_request_in_progress(attestation_request),
+        "in_progress": in_progress,
+        "poll_delay_ms": attestation_request_poll_delay_ms(attestation_request)
+        if in_progress
+        else None,
         "waits_for_broker": attestation_request_waits_for_broker(attestation_request),
         "can_retry": attestation_request_can_retry(attestation_request),
         "client_error": attestation_request_client_error(attestation_request),
@@ -253,8 +262,9 @@ def _request_status_context(attestation_request: AttestationRequest) -> dict:
 @require_safe
 @client_required
 def attestation_request_detail(request, pk):
-    """A request and its state; while it is generated, htmx polls the status part every
-    second (without JavaScript, a meta refresh reloads the page)."""
+    """A request and its state; while it is generated, htmx polls the status part, soon after
+    it is sent, then less and less often (without JavaScript, a meta refresh reloads the
+    page)."""
     attestation_request = attestation_request_for_client_user(request.user, pk)
     context = _request_status_context(attestation_request)
     if request.htmx:
@@ -287,21 +297,34 @@ def attestation_request_retry_view(request, pk):
 @require_safe
 @client_required
 def attestation_requests(request):
-    """« Mes demandes »: the account's requests, newest first, with their state and link, and
-    the state of the attestation each one gave."""
-    mine = (
-        attestation_requests_for_client_user(request.user)
-        .filter(user=request.user)
-        .select_related("contract", "document__contract", "document__replaced_by")
-        .order_by("-created_at", "-id")
+    """« Mes demandes »: the account's requests, newest first, 20 a page, each with its
+    attestation's number and state (the request's status until there is one) and its link;
+    ``?contrat=`` narrows to one of the account's contracts (any other id shows nothing)."""
+    contracts = contracts_for_user(request.user).select_related("product").order_by("numero")
+    form = AttestationRequestFilterForm(request.GET, contracts=contracts)
+    mine = attestation_requests_for_client_user(request.user).filter(user=request.user)
+    chosen = form.cleaned_data["contrat"] if form.is_valid() else None
+    if not form.is_valid():
+        mine = mine.none()  # a contract the account does not reach: none of its requests
+    elif chosen is not None:
+        mine = mine.filter(contract_id=chosen)
+    mine = mine.select_related("contract", "document__contract", "document__replaced_by")
+    page = Paginator(mine.order_by("-created_at", "-id"), REQUESTS_PER_PAGE).get_page(
+        request.GET.get("page")
     )
-    page = Paginator(mine, DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
     documents = [attestation_request_document_for_client(r) for r in page.object_list]
-    rows = [
-        (r, document, document_state(document))
-        for r, document in zip(page.object_list, documents, strict=True)
-    ]
-    return render(request, "extranet/attestation_requests.html", {"page": page, "rows": rows})
+    context = {
+        "page": page,
+        "rows": [
+            (r, document, document_state(document))
+            for r, document in zip(page.object_list, documents, strict=True)
+        ],
+        "form": form,
+        "filtered": chosen is not None or not form.is_valid(),
+        "show_filter": len(form.fields["contrat"].choices) > 2 or "contrat" in request.GET,
+        "filter_query": urlencode({"contrat": chosen}) if chosen is not None else "",
+    }
+    return render(request, "extranet/attestation_requests.html", context)
 
 
 # --- Downloads ---------------------------------------------------------------------------------

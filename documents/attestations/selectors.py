@@ -209,6 +209,31 @@ def attestation_request_in_progress(request: AttestationRequest) -> bool:
     return request.status in _IN_PROGRESS and not attestation_request_is_stale(request)
 
 
+# How long the client's page waits before asking again about a request in progress. Most are
+# ready a fraction of a second after they are sent: the first polls come quickly, so the link
+# shows at once; one that takes longer (a conversion retried) is asked about less and less
+# often. A request no job has taken yet half a second after it was sent waits behind others
+# (every worker busy, sixteen clients at once): polling it fast would only load the machine
+# that is already late, so it is asked about every second, as before, until a job takes it.
+POLL_DELAYS_MS = ((2, 100), (10, 250))  # (age below, in seconds → delay in milliseconds)
+POLL_DELAY_SLOW_MS = 1000
+POLL_QUEUED_AFTER_SECONDS = 0.5
+
+
+def attestation_request_poll_delay_ms(
+    request: AttestationRequest, *, now: datetime.datetime | None = None
+) -> int:
+    """Milliseconds before the client's page asks again about ``request`` (in progress):
+    100 ms in its first 2 s, 250 ms up to 10 s, then 1 s; 1 s while it waits for a job past
+    its first half second. Its age runs from when it was last handed to a job
+    (``queued_at``: a retry starts fast again), else from when it was sent."""
+    since = request.queued_at or request.created_at
+    age = ((now or timezone.now()) - since).total_seconds()
+    if request.status == Status.PENDING and age >= POLL_QUEUED_AFTER_SECONDS:
+        return POLL_DELAY_SLOW_MS
+    return next((delay for limit, delay in POLL_DELAYS_MS if age < limit), POLL_DELAY_SLOW_MS)
+
+
 def attestation_request_can_retry(request: AttestationRequest) -> bool:
     """Failed, or lost on the way (stale): the client may send it again."""
     return request.status == AttestationRequest.Status.FAILED or attestation_request_is_stale(

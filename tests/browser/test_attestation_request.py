@@ -90,7 +90,8 @@ def test_a_client_requests_a_vehicle_attestation_and_downloads_the_pdf(
     page.get_by_role("link", name="Mes demandes").click()
     row = page.locator("tbody tr").first
     expect(row).to_contain_text("Attestation pour un événement")
-    expect(row).to_contain_text("Disponible")
+    expect(row).to_contain_text(request.document.numero)  # its number and state
+    expect(row.locator(".badge--attestation-valid, .badge--attestation-upcoming")).to_be_visible()
     expect(row.get_by_role("link", name="Télécharger")).to_be_visible()
     shots(page, "mes-demandes")
 

@@ -141,8 +141,11 @@ def test_my_requests_show_the_state_of_what_each_one_gave(as_a, states):
     response = as_a.get(reverse("extranet:attestation_requests"))
 
     text = page_text(response)
-    assert f"Disponible Révoquée le {d(TODAY())} Motif : Émise par erreur" in text
+    # The attestation's state in place of the request's status (« Disponible »).
+    revoked = states["revoked"].numero
+    assert f"{revoked} FL-2026-0042 {d(TODAY())} Révoquée le {d(TODAY())} Motif : Émise" in text
     assert f"Remplacée par l'attestation n° {states['replacement'].numero}" in text
+    assert "Disponible" not in text
     assert INTERNAL not in text
 
 
@@ -242,4 +245,4 @@ def test_my_requests_cost_the_same_for_1_or_5_attestations(as_a, offer, client_a
 
     assert _queries(as_a, url) == with_one
     text = page_text(as_a.get(url))
-    assert text.count("Disponible") == 5 and "Révoquée le" in text
+    assert text.count("Télécharger") == 5 and "Révoquée le" in text

@@ -29,7 +29,12 @@ def retry_url(request) -> str:
 
 
 def polls(tree) -> bool:
-    return bool(tree.xpath("//*[@id='request-status'][@hx-trigger='every 1s']"))
+    return bool(tree.xpath("//*[@id='request-status'][@hx-get][starts-with(@hx-trigger, 'load')]"))
+
+
+def poll_trigger(response) -> str:
+    (part,) = page_tree(response).xpath("//*[@id='request-status']")
+    return part.get("hx-trigger")
 
 
 def ready_request(offer, user, numero="ATT-2026-000042", **kwargs) -> AttestationRequest:
@@ -55,6 +60,26 @@ def test_pending_says_it_is_being_generated_and_updates_itself(as_a, offer, clie
     # What was asked, as typed.
     shown = page_text(response)
     assert "Motif du déplacement Salon" in shown and "GH-456-JK – Peugeot 308" in shown
+
+
+def test_polls_come_fast_while_the_request_is_new_then_slow_down(as_a, offer, client_a_user):
+    """The delay is the server's (by the request's age), re-armed by each answer; « every 2s »
+    keeps polling if an answer is lost. 1000 ms is written without a thousands separator."""
+    request = request_make(offer, client_a_user, status=Status.GENERATING, queued_at=timezone.now())
+    headers = {"HX-Request": "true"}
+    assert poll_trigger(as_a.get(status_url(request), headers=headers)) == (
+        "load delay:100ms, every 2s"
+    )
+    AttestationRequest.objects.filter(pk=request.pk).update(
+        queued_at=timezone.now() - datetime.timedelta(seconds=5)
+    )
+    assert poll_trigger(as_a.get(status_url(request), headers=headers)).startswith(
+        "load delay:250ms,"
+    )
+    AttestationRequest.objects.filter(pk=request.pk).update(
+        queued_at=timezone.now() - datetime.timedelta(seconds=30)
+    )
+    assert poll_trigger(as_a.get(status_url(request))).startswith("load delay:1000ms,")
 
 
 def test_a_request_whose_job_could_not_be_sent_says_it_will_be_generated_soon(
@@ -204,12 +229,13 @@ def test_my_requests_query_budget_with_200_requests(
             ready_request(offer, client_a_user, title=f"Demande {n:03d}", numero=f"ATT-{n}")
         else:
             request_make(offer, client_a_user, title=f"Demande {n:03d}")
-    # 1 session, 2 user, 3 clients (client_required), 4 count (paginator), 5 the page of
-    # requests with their contract and document, 6 cabinet name.
-    with django_assert_max_num_queries(6):
+    # 1 session, 2 user, 3 clients (client_required), 4 the account's contracts (the filter),
+    # 5 count (paginator), 6 the page of requests with their contract and document, 7 cabinet
+    # name.
+    with django_assert_max_num_queries(7):
         response = as_a.get(reverse("extranet:attestation_requests"))
-    assert len(page_tree(response).xpath("//tbody/tr")) == 50
-    assert "Page 1 sur 4" in page_text(response)
+    assert len(page_tree(response).xpath("//tbody/tr")) == 20
+    assert "Page 1 sur 10" in page_text(response)
 
 
 def test_a_poll_after_the_session_expired_reloads_the_page_on_the_login(

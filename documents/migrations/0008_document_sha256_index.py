@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("documents", "0005_attestation_verification"),
+        ("documents", "0007_document_values"),
     ]
 
     operations = [

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from contracts.mail import email_send
 from contracts.selectors import client_accounts
-from documents.models import AttestationRequest, Document
+from documents.models import AttestationBatch, AttestationRequest, Document
 from documents.selectors import attestation_origin_request
 from documents.verification import validity_text
 
@@ -28,6 +28,23 @@ def attestation_refused_email_send(*, request: AttestationRequest) -> int:
         context={"request": request, "reason": request.refusal_reason.strip()},
         user=request.user,
     )
+
+
+def attestation_batch_decided_email_send(*, batch: AttestationBatch, approved: bool) -> int:
+    """One e-mail for a whole batch (« Tous les véhicules en cours ») once staff decided it:
+    its attestations are available, or the request was refused (with the reason)."""
+    from .batch_selectors import attestation_batch_progress, attestation_batch_summary
+
+    progress = attestation_batch_progress(batch)
+    task = batch.task
+    context = {
+        "batch": batch,
+        "approved": approved,
+        "summary": attestation_batch_summary(batch, progress.total),
+        "ready": progress.ready,
+        "reason": (task.decision_note if task is not None else "").strip(),
+    }
+    return email_send(name="attestation_batch_decided", context=context, user=batch.user)
 
 
 def attestation_recipients(*, document: Document) -> list:

@@ -12,12 +12,14 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from documents.models import (
+    AttestationBatch,
     AttestationRequest,
     DocumentTemplate,
     ProductAttestationModel,
     TemplateField,
 )
 from tests import factories
+from tests.extranet.conftest import blank_pdf, make_document
 
 A, B, ANON, STAFF = "client_a", "client_b", "anonyme", "staff"
 LOGIN = "login"  # 302 to the extranet login page, with ``next`` = the asked URL
@@ -82,6 +84,26 @@ MATRIX = [
     ("réessayer : mauvaise méthode",
      lambda o: reverse("extranet:attestation_request_retry", args=[o["request"].pk]),
      "get", {A: 405, B: 405, ANON: 405, STAFF: 405}),
+    ("demande groupée (tous les véhicules)",
+     lambda o: reverse("extranet:attestation_batch", args=[o["batch"].pk]),
+     "get", {A: 200, B: 404, ANON: LOGIN, STAFF: 403}),
+    ("demande groupée inexistante", lambda o: reverse("extranet:attestation_batch", args=[987654]),
+     "get", {A: 404, B: 404, ANON: LOGIN, STAFF: 403}),
+    ("demande groupée : mauvaise méthode",
+     lambda o: reverse("extranet:attestation_batch", args=[o["batch"].pk]),
+     "post", {A: 405, B: 405, ANON: 405, STAFF: 405}),
+    ("demande groupée : ZIP",
+     lambda o: reverse("extranet:attestation_batch_zip", args=[o["batch"].pk]),
+     "get", {A: 200, B: 404, ANON: LOGIN, STAFF: 403}),
+    ("demande groupée : ZIP, mauvaise méthode",
+     lambda o: reverse("extranet:attestation_batch_zip", args=[o["batch"].pk]),
+     "post", {A: 405, B: 405, ANON: 405, STAFF: 405}),
+    ("demande groupée : PDF unique",
+     lambda o: reverse("extranet:attestation_batch_pdf", args=[o["batch"].pk]),
+     "get", {A: 200, B: 404, ANON: LOGIN, STAFF: 403}),
+    ("demande groupée : PDF unique, mauvaise méthode",
+     lambda o: reverse("extranet:attestation_batch_pdf", args=[o["batch"].pk]),
+     "post", {A: 405, B: 405, ANON: 405, STAFF: 405}),
     ("connexion", lambda o: reverse("extranet:login"), "get",
      {A: 302, B: 302, ANON: 200, STAFF: 302}),
     ("déconnexion en GET (refusée)", lambda o: reverse("extranet:logout"), "get",
@@ -121,8 +143,22 @@ def objects(contract_a, document_a, pending_document_a, client_a, client_a_user)
         status=AttestationRequest.Status.FAILED,
         error="La conversion a échoué.",
     )
+    # A batch (« Tous les véhicules en cours ») with one attestation ready, a real PDF.
+    batch = AttestationBatch.objects.create(
+        user=client_a_user, contract=contract_a, template=template, title="Attestation flotte"
+    )
+    AttestationRequest.objects.create(
+        user=client_a_user,
+        contract=contract_a,
+        template=template,
+        batch=batch,
+        title="Attestation flotte",
+        status=AttestationRequest.Status.READY,
+        document=make_document(contract_a, numero="ATT-2026-000009", pdf=blank_pdf()),
+    )
     rc_pro = factories.ProductFactory(name="RC Pro", beneficiary_kind="")
     return {
+        "batch": batch,
         "contract": contract_a,
         "document": document_a,
         "pending": pending_document_a,
@@ -169,7 +205,8 @@ def test_matrix_covers_every_extranet_url():
         "home", "contract", "contract_beneficiaries", "contract_documents", "document_download",
         "login", "logout", "password_reset", "password_reset_done", "password_reset_confirm",
         "password_reset_complete", "attestation_request_new", "attestation_requests",
-        "attestation_request", "attestation_request_retry",
+        "attestation_request", "attestation_request_retry", "attestation_batch",
+        "attestation_batch_zip", "attestation_batch_pdf",
     }  # fmt: skip
     assert {pattern.name for pattern in urlpatterns} == covered
 

@@ -67,6 +67,7 @@ from .access import (
     document_for_client_user,
 )
 from .forms import (
+    ALL_BENEFICIARIES,
     FIELD_PREFIX,
     AttestationRequestForm,
     ClientPasswordResetForm,
@@ -203,8 +204,9 @@ def contract_documents(request, pk):
 def _request_form_initial(choices, data) -> dict[str, str]:
     """What the form shows: the resolved choices, the values typed so far, else each field's
     default (a date field may start at « today + N days »)."""
+    beneficiary = str(choices.beneficiary.pk) if choices.beneficiary else ""
     initial = {
-        "beneficiaire": str(choices.beneficiary.pk) if choices.beneficiary else "",
+        "beneficiaire": ALL_BENEFICIARIES if choices.all_beneficiaries else beneficiary,
         "modele": str(choices.product_model.pk) if choices.product_model else "",
     }
     if choices.product_model is not None:

@@ -25,7 +25,7 @@ from documents.models import (
 )
 
 from .batch_selectors import attestation_batch_just_sent
-from .jobs import attestation_request_send
+from .jobs import attestation_requests_send
 from .logs import attestation_request_state_log
 from .submit import _account_lock, _availability_check, _model_check, _rate_limit_check
 from .validation import attestation_batch_validation_open
@@ -126,7 +126,7 @@ def attestation_batch_submit(
             attestation_request_state_log(
                 request_id=request.pk, status=request.status, attempt=0, created_at=now
             )
-            attestation_request_send(request.pk)
+        attestation_requests_send([request.pk for request in requests])  # one job each
     return batch
 
 

@@ -274,3 +274,27 @@ def test_the_decision_waits_until_every_attestation_is_generated(offer, client_a
 def test_only_a_recipient_decides(held, carol):
     with pytest.raises(PermissionDenied):
         attestation_batch_approve(batch=held, user=carol)
+
+
+def test_a_broker_down_half_way_leaves_the_rest_to_the_recovery(
+    offer, client_a_user, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The broker accepts the first job then stops answering (a fault injected): the batch
+    is recorded whole, only the accepted job is marked sent, the others wait for the
+    recovery's « never sent » rule."""
+    from documents.attestations import jobs
+
+    accepted = []
+
+    def delay(request_id):
+        if accepted:
+            raise OSError("Connexion refusée")
+        accepted.append(request_id)
+
+    monkeypatch.setattr(jobs.attestation_request_generate.app.conf, "task_always_eager", False)
+    monkeypatch.setattr(jobs.attestation_request_generate, "delay", delay)
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = batch_submit(offer, client_a_user)
+    assert batch.requests.count() == 3
+    assert list(batch.requests.exclude(queued_at=None).values_list("pk", flat=True)) == accepted
+    assert batch.requests.filter(queued_at=None, status=Status.PENDING).count() == 2

@@ -8,7 +8,7 @@ and the read-only summaries on a contract page show a bounded number of rows.
 from pathlib import PurePosixPath
 
 from django.contrib import admin
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -157,6 +157,27 @@ class ContractAdmin(ProtectedOnDeleteMixin, admin.ModelAdmin):
         (_("Voir aussi"), {"fields": ("related_links",)}),
     )
     readonly_fields = ("related_links",)
+
+    def get_urls(self):
+        from .batch_views import contract_batch_view
+
+        batch = path(
+            "<path:object_id>/attestations-beneficiaires/",
+            self.admin_site.admin_view(contract_batch_view),
+            name="contracts_contract_attestation_batch",
+        )
+        return [batch, *super().get_urls()]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        from .batch_views import staff_batch_allowed
+
+        # « Attestations pour tous les bénéficiaires »: its page says why when it cannot.
+        context["can_launch_batch"] = (
+            obj is not None
+            and bool(obj.product.beneficiary_kind)
+            and staff_batch_allowed(request.user)
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_inlines(self, request, obj):
         inlines = [GuaranteeInline]

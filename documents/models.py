@@ -161,6 +161,16 @@ class ProductAttestationModel(models.Model):
         help_text=_("Affiché au client à la place du nom du modèle (facultatif)."),
     )
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    # The « Mémo véhicule assuré » sent once per vehicle, on its entry into the fleet.
+    generate_on_entry = models.BooleanField(
+        _("générer à l'entrée d'un bénéficiaire"),
+        default=False,
+        help_text=_(
+            "À l'ajout d'un bénéficiaire au contrat, son attestation est générée et partagée "
+            "sur l'extranet (ou soumise à validation), et le client est prévenu par e-mail. "
+            "Modèles liés au bénéficiaire seulement."
+        ),
+    )
 
     class Meta:
         verbose_name = _("modèle d'attestation du produit")
@@ -377,11 +387,21 @@ class AttestationRequest(models.Model):
         REFUSED = "refused", _("Refusée")
         FAILED = "failed", _("Échec de la génération")
 
+    class Origin(models.TextChoices):
+        EXTRANET = "extranet", _("Extranet (client)")
+        INTRANET = "intranet", _("Intranet (cabinet)")
+        ENTRY = "entree", _("Entrée d'un bénéficiaire")
+
+    # The client's extranet account; for a request staff made (intranet, a beneficiary's
+    # entry), the staff member.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("compte extranet"),
         on_delete=models.PROTECT,
         related_name="attestation_requests",
+    )
+    origin = models.CharField(
+        _("origine"), max_length=10, choices=Origin.choices, default=Origin.EXTRANET
     )
     contract = models.ForeignKey(
         Contract,

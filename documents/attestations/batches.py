@@ -142,6 +142,7 @@ def _requests_create(
                 beneficiary=beneficiary,
                 template=batch.template,
                 batch=batch,
+                origin=batch.origin,
                 title=batch.title,
                 beneficiary_label=beneficiary.libelle[:250],
                 values=batch.values,

@@ -169,29 +169,53 @@ def attestation_request_submit(
         if already is not None:
             raise RequestAlreadySent(already)
         _rate_limit_check(user)
-        request = AttestationRequest.objects.create(
+        return request_record(
             user=user,
             contract=contract,
             beneficiary=beneficiary,
-            template=link.template,
-            title=link.display_title[:250],
-            beneficiary_label=(beneficiary.libelle if beneficiary else "")[:250],
+            link=link,
             values=cleaned,
             needs_validation=availability.needs_validation,
         )
-        AttestationEvent.objects.create(
-            request=request,
-            kind=Kind.SUBMITTED,
-            actor=user,
-            at=request.created_at,
-            detail=" – ".join(p for p in (request.title, request.beneficiary_label) if p),
-        )
-        if availability.needs_validation:
-            attestation_validation_open(request=request)  # staff's task, in this transaction
-        attestation_request_state_log(
-            request_id=request.pk, status=Status.PENDING, attempt=0, created_at=request.created_at
-        )
-        attestation_request_send(request.pk)
+
+
+def request_record(
+    *,
+    user,
+    contract: Contract,
+    beneficiary: Beneficiary | None,
+    link: ProductAttestationModel,
+    values: dict[str, str],
+    needs_validation: bool,
+    origin: str = AttestationRequest.Origin.EXTRANET,
+) -> AttestationRequest:
+    """The request row, its « Demande envoyée », staff's task when validation applies, and
+    its job sent on commit: what every checked request is recorded with (the client's, a
+    beneficiary's entry). Call it inside the transaction, once everything is checked."""
+    request = AttestationRequest.objects.create(
+        user=user,
+        contract=contract,
+        beneficiary=beneficiary,
+        template=link.template,
+        origin=origin,
+        title=link.display_title[:250],
+        beneficiary_label=(beneficiary.libelle if beneficiary else "")[:250],
+        values=values,
+        needs_validation=needs_validation,
+    )
+    AttestationEvent.objects.create(
+        request=request,
+        kind=Kind.SUBMITTED,
+        actor=user,
+        at=request.created_at,
+        detail=" – ".join(p for p in (request.title, request.beneficiary_label) if p),
+    )
+    if needs_validation:
+        attestation_validation_open(request=request)  # staff's task, in this transaction
+    attestation_request_state_log(
+        request_id=request.pk, status=Status.PENDING, attempt=0, created_at=request.created_at
+    )
+    attestation_request_send(request.pk)
     return request
 
 

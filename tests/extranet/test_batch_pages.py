@@ -269,3 +269,30 @@ def test_my_requests_shows_a_batch_as_one_row(
     assert "3 / 3 disponibles" in first.text_content()
     assert first.xpath(f".//a[@href='{batch_url(batch, 'attestation_batch_zip')}']")
     assert "Carte verte" in rows[1].text_content()
+
+
+def test_the_batch_page_query_budget_with_120_vehicles(
+    as_a, offer, client_a_user, django_assert_max_num_queries
+):
+    batch = AttestationBatch.objects.create(
+        user=client_a_user, contract=offer.contract, template=offer.vehicle_model.template,
+        title="Attestation pour un événement", values=dict(EVENT_VALUES),
+    )  # fmt: skip
+    AttestationRequest.objects.bulk_create(
+        AttestationRequest(
+            user=client_a_user, contract=offer.contract, template=batch.template, batch=batch,
+            title=batch.title, beneficiary_label=f"AB-{n:03d}-CD",
+            status=Status.FAILED if n % 10 == 0 else Status.GENERATING,
+        )
+        for n in range(120)
+    )  # fmt: skip
+    # 1 session, 2 user, 3 clients (client_required), 4 the batch with contract, product and
+    # model, 5 its progress (one aggregate), 6 the failed ones, 7 the model's fields (labels
+    # of the values), 8 cabinet name.
+    with django_assert_max_num_queries(8):
+        response = as_a.get(batch_url(batch))
+    text = page_text(response)
+    assert "0 / 120 générées · 12 en échec" in text
+    assert len(page_tree(response).xpath("//ul[@class='batch-failed__list']/li")) == 12
+    with django_assert_max_num_queries(7):  # the polled part: no page frame
+        as_a.get(batch_url(batch), headers={"HX-Request": "true"})

@@ -94,3 +94,28 @@ def test_strangers_anonymous_and_wrong_method(client, held, carol, client_a_user
     assert client.get(approve).status_code == 405
     assert client.post(url("attestation_batch_approve", 999999)).status_code == 404
     assert Task.objects.get(pk=held.task_id).is_open
+
+
+def test_the_task_page_query_budget_with_200_vehicles(
+    as_bob, client_a, client_a_user, other_staff, django_assert_max_num_queries
+):
+    offer = fleet_offer_make(client_a)
+    fleet_grow(offer)
+    validation_template_make(other_staff)
+    batch = batch_submit(offer, client_a_user)  # jobs not run
+    first = batch.requests.first()
+    AttestationRequest.objects.bulk_create(
+        AttestationRequest(
+            user=client_a_user, contract=batch.contract, template=batch.template, batch=batch,
+            task=batch.task, title=batch.title, beneficiary_label=f"AB-{n:03d}-CD",
+        )
+        for n in range(197)
+    )  # fmt: skip
+    url_ = url("tasks_inbox_task", batch.task_id)
+    # 1 session, 2 user, 3-4 permissions (user, groups), 5 the task, 6 its first request
+    # with the batch, 7 the batch's progress, 8 the model's fields, 9 may Bob decide, 10 the
+    # 200 requests with their documents, 11 cabinet name, 12-13 recipients (users, groups).
+    with django_assert_max_num_queries(13):
+        response = as_bob.get(url_)
+    assert len(page_tree(response).xpath("//tr[@class='attestation-batch-request']")) == 200
+    assert first.task_id == batch.task_id

@@ -79,10 +79,6 @@ class BatchProgress:
     def finished(self) -> bool:
         return self.in_progress == 0
 
-    @property
-    def percent(self) -> int:
-        return round(100 * (self.total - self.in_progress) / self.total) if self.total else 100
-
 
 def attestation_batch_progress(batch: AttestationBatch) -> BatchProgress:
     """How far the batch is, with the single requests' rules (a stale request is lost, not in

@@ -296,3 +296,42 @@ def test_the_batch_page_query_budget_with_120_vehicles(
     assert len(page_tree(response).xpath("//ul[@class='batch-failed__list']/li")) == 12
     with django_assert_max_num_queries(7):  # the polled part: no page frame
         as_a.get(batch_url(batch), headers={"HX-Request": "true"})
+
+
+def test_a_failure_retried_after_the_batch_was_validated_gets_a_task_of_its_own(
+    as_a, offer, client_a_user, other_staff, monkeypatch, django_capture_on_commit_callbacks
+):
+    from documents.attestations.validation import (
+        attestation_batch_approve,
+        attestation_request_approve,
+    )
+    from tests.documents.validation_helpers import validation_template_make
+
+    validation_template_make(other_staff)
+    real = process.attestation_generate
+
+    def generate_but_one(**kwargs):
+        if kwargs["beneficiary"].immatriculation == "CC-202-DD":
+            raise RuntimeError("panne injectée")
+        return real(**kwargs)
+
+    monkeypatch.setattr(process, "attestation_generate", generate_but_one)
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = batch_submit(offer, client_a_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert attestation_batch_approve(batch=batch, user=other_staff)
+    monkeypatch.setattr(process, "attestation_generate", real)
+    failed = batch.requests.get(status=Status.FAILED)
+    with django_capture_on_commit_callbacks(execute=True):
+        as_a.post(reverse("extranet:attestation_request_retry", args=[failed.pk]))
+    failed.refresh_from_db()
+    assert failed.status == Status.AWAITING_VALIDATION
+    assert failed.task_id not in (None, batch.task_id)  # decided on its own
+
+    text = page_text(as_a.get(batch_url(batch)))
+    assert "Vos 2 attestations sont prêtes." in text
+    assert "1 autre attend la validation du cabinet." in text
+    assert len(zip_names(as_a.get(batch_url(batch, "attestation_batch_zip")))) == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        assert attestation_request_approve(request=failed, user=other_staff)
+    assert len(zip_names(as_a.get(batch_url(batch, "attestation_batch_zip")))) == 3

@@ -16,8 +16,9 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from contracts.models import Beneficiary, Contract
 from contracts.selectors import beneficiaries_current, clients_for_user, contracts_for_user
+from documents.attestations.batch_selectors import attestation_batches_for_client_user
 from documents.attestations.selectors import attestation_requests_for_client_user
-from documents.models import AttestationRequest, Document
+from documents.models import AttestationBatch, AttestationRequest, Document
 from documents.selectors import documents_for_client_user
 from modulr.http import pk_or_404
 from sharing.models import Recipient
@@ -101,4 +102,14 @@ def recipient_for_client_user(user, pk) -> Recipient:
     client's (``recipients_for_client_user``)."""
     return get_object_or_404(
         recipients_for_client_user(user).select_related("client"), pk=pk_or_404(pk)
+    )
+
+
+def attestation_batch_for_client_user(user, pk) -> AttestationBatch:
+    """The batch ``pk`` (« Tous les véhicules en cours ») if the account reaches its
+    contract's client; 404 otherwise. Its page, its ZIP and its merged PDF all go through
+    here; what they hold is each request's own rule (ready and shared)."""
+    return get_object_or_404(
+        attestation_batches_for_client_user(user).select_related("contract__product", "template"),
+        pk=pk_or_404(pk),
     )

@@ -153,6 +153,16 @@ _NO_BENEFICIARY = {
 }
 
 
+# The beneficiary select's value for « Tous les véhicules en cours (N) »: a batch.
+ALL_BENEFICIARIES = "tous"
+
+_ALL_BENEFICIARIES = {
+    BeneficiaryKind.VEHICULE: _("Tous les véhicules en cours (%(n)s)"),
+    BeneficiaryKind.PERSONNE: _("Toutes les personnes en cours (%(n)s)"),
+    BeneficiaryKind.IMMEUBLE: _("Tous les immeubles en cours (%(n)s)"),
+}
+
+
 @dataclass(frozen=True)
 class RequestChoices:
     """What the client may pick right now, given what the form last sent."""
@@ -162,18 +172,23 @@ class RequestChoices:
     beneficiary: object | None  # the chosen beneficiary (one of ``beneficiaries``)
     candidates: list  # the models offered for that choice
     product_model: object | None  # the chosen model (one of ``candidates``)
+    all_beneficiaries: bool = False  # « Tous les … en cours »: one request for each (a batch)
 
 
 def request_choices(contract, data) -> RequestChoices:
     """Resolve the beneficiary and model choices from ``data`` (GET or POST), by the product
-    page's rule (``attestation_models_for``). Anything not offered falls back to the default."""
+    page's rule (``attestation_models_for``). Anything not offered falls back to the default.
+    « Tous les … en cours » offers the « Bénéficiaire » models, as one beneficiary does."""
     contract_models = attestation_models_for(contract=contract, beneficiary_chosen=False)
     beneficiary_models = attestation_models_for(contract=contract, beneficiary_chosen=True)
     beneficiaries = []
     if beneficiary_models:
         beneficiaries = list(beneficiaries_current(Beneficiary.objects.filter(contract=contract)))
-    beneficiary = {str(b.pk): b for b in beneficiaries}.get(data.get("beneficiaire", ""))
-    if beneficiary is not None or (beneficiaries and not contract_models):
+    chosen_beneficiary = data.get("beneficiaire", "")
+    beneficiary = {str(b.pk): b for b in beneficiaries}.get(chosen_beneficiary)
+    # Offered from two beneficiaries on: « all » of one is that one.
+    all_beneficiaries = len(beneficiaries) > 1 and chosen_beneficiary == ALL_BENEFICIARIES
+    if beneficiary is not None or all_beneficiaries or (beneficiaries and not contract_models):
         # A beneficiary is chosen, or must be: the « Bénéficiaire » models, shown at once.
         candidates = beneficiary_models
     else:
@@ -185,6 +200,7 @@ def request_choices(contract, data) -> RequestChoices:
         beneficiary=beneficiary,
         candidates=candidates,
         product_model=chosen or (candidates[0] if candidates else None),
+        all_beneficiaries=all_beneficiaries,
     )
 
 
@@ -213,9 +229,15 @@ class AttestationRequestForm(forms.Form):
                 (_("Bénéficiaire concerné"), _("Le contrat en général"), _("Choisissez")),
             )
             first = none_label if choices.contract_models else placeholder
+            options = [("", first)]
+            if len(choices.beneficiaries) > 1:
+                text = _ALL_BENEFICIARIES.get(
+                    contract.product.beneficiary_kind, _("Tous les bénéficiaires en cours (%(n)s)")
+                )
+                options.append((ALL_BENEFICIARIES, text % {"n": len(choices.beneficiaries)}))
             self.fields["beneficiaire"] = forms.ChoiceField(
                 label=label,
-                choices=[("", first)] + [(str(b.pk), b.libelle) for b in choices.beneficiaries],
+                choices=options + [(str(b.pk), b.libelle) for b in choices.beneficiaries],
                 required=not choices.contract_models,
                 widget=forms.Select(attrs=refresh),
             )

@@ -41,6 +41,17 @@ urlpatterns = [
     ),
     path("demandes/", views.attestation_requests, name="attestation_requests"),
     path("demandes/<int:pk>/", views.attestation_request_detail, name="attestation_request"),
+    path("demandes/lots/<int:pk>/", views.attestation_batch_detail, name="attestation_batch"),
+    path(
+        "demandes/lots/<int:pk>/attestations.zip",
+        views.attestation_batch_zip,
+        name="attestation_batch_zip",
+    ),
+    path(
+        "demandes/lots/<int:pk>/attestations.pdf",
+        views.attestation_batch_pdf,
+        name="attestation_batch_pdf",
+    ),
     path(
         "demandes/<int:pk>/reessayer/",
         views.attestation_request_retry_view,

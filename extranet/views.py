@@ -21,11 +21,26 @@ from contracts.selectors import (
     contract_annotate_beneficiary_count,
     contracts_for_user,
 )
+from documents.attestations.batch_selectors import (
+    attestation_batch_progress,
+    attestation_batch_retryable,
+    attestation_batches_progress,
+    attestation_requests_one_row_per_batch,
+    beneficiaries_count_text,
+)
+from documents.attestations.batches import BatchAlreadySent, attestation_batch_submit
+from documents.attestations.bundles import (
+    attestation_batch_has_pdf,
+    attestation_batch_merged_pdf,
+    attestation_batch_zip_members,
+    attestation_batch_zip_stream,
+)
 from documents.attestations.selectors import (
     attestation_request_availability,
     attestation_request_can_retry,
     attestation_request_client_error,
     attestation_request_document_for_client,
+    attestation_request_field_values,
     attestation_request_in_progress,
     attestation_request_poll_delay_ms,
     attestation_request_waits_for_broker,
@@ -40,16 +55,23 @@ from documents.attestations.submit import (
 from documents.models import AttestationRequest
 from documents.selectors import document_state, documents_shared_for_contract
 from documents.services import field_initial
-from modulr.downloads import download_name, file_extension, private_file_response
+from modulr.downloads import (
+    download_name,
+    file_extension,
+    private_built_response,
+    private_file_response,
+)
 from sharing.selectors import document_sends
 
 from .access import (
+    attestation_batch_for_client_user,
     attestation_request_for_client_user,
     client_required,
     contract_for_client_user,
     document_for_client_user,
 )
 from .forms import (
+    ALL_BENEFICIARIES,
     FIELD_PREFIX,
     AttestationRequestFilterForm,
     AttestationRequestForm,
@@ -188,8 +210,9 @@ def contract_documents(request, pk):
 def _request_form_initial(choices, data) -> dict[str, str]:
     """What the form shows: the resolved choices, the values typed so far, else each field's
     default (a date field may start at « today + N days »)."""
+    beneficiary = str(choices.beneficiary.pk) if choices.beneficiary else ""
     initial = {
-        "beneficiaire": str(choices.beneficiary.pk) if choices.beneficiary else "",
+        "beneficiaire": ALL_BENEFICIARIES if choices.all_beneficiaries else beneficiary,
         "modele": str(choices.product_model.pk) if choices.product_model else "",
     }
     if choices.product_model is not None:
@@ -221,25 +244,44 @@ def attestation_request_new(request, pk):
             initial=_request_form_initial(choices, data),
         )
         if submitting and form.is_valid():
-            try:
-                sent = attestation_request_submit(
-                    user=request.user,
-                    contract=contract,
-                    beneficiary=choices.beneficiary,
-                    product_model=choices.product_model,
-                    values=form.values(),
-                )
-            except RequestAlreadySent as already:  # sent twice: show the first one
-                messages.info(request, already.message)
-                return redirect("extranet:attestation_request", already.request.pk)
-            except RequestRefused as refused:
-                form.add_refusal(refused)
-            else:
-                return redirect("extranet:attestation_request", sent.pk)
+            sent = _request_send(request, contract, choices, form)
+            if sent is not None:
+                return sent
         context["form"] = form
         if request.htmx:
             return render(request, "extranet/_attestation_request_form.html", context)
     return render(request, "extranet/attestation_request_form.html", context)
+
+
+def _request_send(request, contract, choices, form):
+    """Send the form's request (a batch for « Tous les … en cours »): the redirect to its
+    page, or None with the refusal added to ``form``."""
+    try:
+        if choices.all_beneficiaries:
+            batch = attestation_batch_submit(
+                user=request.user,
+                contract=contract,
+                product_model=choices.product_model,
+                values=form.values(),
+            )
+            return redirect("extranet:attestation_batch", batch.pk)
+        sent = attestation_request_submit(
+            user=request.user,
+            contract=contract,
+            beneficiary=choices.beneficiary,
+            product_model=choices.product_model,
+            values=form.values(),
+        )
+        return redirect("extranet:attestation_request", sent.pk)
+    except RequestAlreadySent as already:  # sent twice: show the first one
+        messages.info(request, already.message)
+        return redirect("extranet:attestation_request", already.request.pk)
+    except BatchAlreadySent as already:
+        messages.info(request, already.message)
+        return redirect("extranet:attestation_batch", already.batch.pk)
+    except RequestRefused as refused:
+        form.add_refusal(refused)
+        return None
 
 
 def _request_status_context(attestation_request: AttestationRequest) -> dict:
@@ -291,15 +333,18 @@ def attestation_request_retry_view(request, pk):
         attestation_request_retry(request=attestation_request, user=request.user)
     except RequestRefused as refused:
         messages.error(request, refused.message)
+    if attestation_request.batch_id is not None:  # « Réessayer » on its batch's page
+        return redirect("extranet:attestation_batch", attestation_request.batch_id)
     return redirect("extranet:attestation_request", attestation_request.pk)
 
 
 @require_safe
 @client_required
 def attestation_requests(request):
-    """« Mes demandes »: the account's requests, newest first, 20 a page, each with its
-    attestation's number and state (the request's status until there is one) and its link;
-    ``?contrat=`` narrows to one of the account's contracts (any other id shows nothing)."""
+    """« Mes demandes »: the account's requests, newest first, 20 a page (a batch as one row,
+    with its progress), each with its attestation's number and state (the request's status
+    until there is one) and its link; ``?contrat=`` narrows to one of the account's contracts
+    (any other id shows nothing)."""
     contracts = contracts_for_user(request.user).select_related("product").order_by("numero")
     form = AttestationRequestFilterForm(request.GET, contracts=contracts)
     mine = attestation_requests_for_client_user(request.user).filter(user=request.user)
@@ -308,10 +353,13 @@ def attestation_requests(request):
         mine = mine.none()  # a contract the account does not reach: none of its requests
     elif chosen is not None:
         mine = mine.filter(contract_id=chosen)
-    mine = mine.select_related("contract", "document__contract", "document__replaced_by")
-    page = Paginator(mine.order_by("-created_at", "-id"), REQUESTS_PER_PAGE).get_page(
-        request.GET.get("page")
+    mine = (
+        attestation_requests_one_row_per_batch(mine)
+        .select_related("contract", "document__contract", "document__replaced_by", "batch")
+        .order_by("-created_at", "-id")
     )
+    page = Paginator(mine, REQUESTS_PER_PAGE).get_page(request.GET.get("page"))
+    batches_progress_attach(page.object_list)
     documents = [attestation_request_document_for_client(r) for r in page.object_list]
     context = {
         "page": page,
@@ -325,6 +373,85 @@ def attestation_requests(request):
         "filter_query": urlencode({"contrat": chosen}) if chosen is not None else "",
     }
     return render(request, "extranet/attestation_requests.html", context)
+
+
+# --- Batches: « Tous les véhicules en cours » ----------------------------------------------------
+
+
+def batches_progress_attach(requests) -> None:
+    """Each batch's row in « Mes demandes » shows its progress: read for the page at once
+    (one query), left on ``request.batch.progress``."""
+    batches = {r.batch_id: r.batch for r in requests if r.batch_id is not None}
+    if not batches:
+        return
+    for batch_id, progress in attestation_batches_progress(list(batches)).items():
+        batches[batch_id].progress = progress
+
+
+def _batch_status_context(batch) -> dict:
+    progress = attestation_batch_progress(batch)
+    has_pdf = attestation_batch_has_pdf(batch)
+    return {
+        "batch": batch,
+        "progress": progress,
+        "kind_count": beneficiaries_count_text(
+            batch.contract.product.beneficiary_kind, progress.total
+        ),  # fmt: skip
+        "retryable": [
+            (failed, attestation_request_client_error(failed))
+            for failed in (attestation_batch_retryable(batch) if progress.failed else [])
+        ],
+        "has_pdf": has_pdf,
+    }
+
+
+@require_safe
+@client_required
+def attestation_batch_detail(request, pk):
+    """A batch: « 37 / 120 générées », updated by htmx every second while it runs (a meta
+    refresh without JavaScript), then its ZIP and merged PDF, and « Réessayer » for each
+    attestation that failed."""
+    batch = attestation_batch_for_client_user(request.user, pk)
+    context = _batch_status_context(batch)
+    if request.htmx:
+        response = render(request, "extranet/_attestation_batch_status.html", context)
+    else:
+        # A batch has a request's ``template_id`` and ``values``: labelled by the same rule.
+        context["field_values"] = attestation_request_field_values(request=batch)
+        response = render(request, "extranet/attestation_batch_detail.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _batch_filename(batch, extension: str) -> str:
+    return f"{_('Attestations')} {batch.contract.numero}.{extension}"
+
+
+@require_safe
+@client_required
+def attestation_batch_zip(request, pk):
+    """The batch's ZIP: one file per attestation ready and shared, named by plate or label."""
+    batch = attestation_batch_for_client_user(request.user, pk)
+    members = attestation_batch_zip_members(batch)
+    if not members:
+        raise Http404(_("Aucune attestation de cette demande n'est disponible."))
+    return private_built_response(
+        attestation_batch_zip_stream(members), filename=_batch_filename(batch, "zip")
+    )
+
+
+@require_safe
+@client_required
+def attestation_batch_pdf(request, pk):
+    """The batch's attestations merged into one PDF (404 for a model without PDF)."""
+    batch = attestation_batch_for_client_user(request.user, pk)
+    if not attestation_batch_has_pdf(batch):
+        raise Http404(_("Ces attestations ne sont pas au format PDF."))
+    merged, pages = attestation_batch_merged_pdf(batch)
+    if not pages:
+        merged.close()
+        raise Http404(_("Aucune attestation de cette demande n'est disponible."))
+    return private_built_response(merged, filename=_batch_filename(batch, "pdf"))
 
 
 # --- Downloads ---------------------------------------------------------------------------------

@@ -16,6 +16,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
+from documents.attestations.batch_selectors import (
+    attestation_batch_decidable,
+    attestation_batch_progress,
+    attestation_batch_requests,
+    attestation_batch_summary,
+)
 from documents.attestations.selectors import (
     attestation_request_can_decide,
     attestation_request_decidable,
@@ -26,13 +32,15 @@ from documents.attestations.submit import RequestRefused, attestation_request_re
 from documents.attestations.validation import (
     REFUSAL_REASON_MAX_LENGTH,
     AttestationDecisionImpossible,
+    attestation_batch_approve,
+    attestation_batch_refuse,
     attestation_request_approve,
     attestation_request_refuse,
 )
-from documents.models import AttestationEvent, AttestationRequest
+from documents.models import AttestationBatch, AttestationEvent, AttestationRequest
 from modulr.downloads import download_name, file_extension, private_file_response
 from modulr.formatting import user_display_name
-from tasks.selectors import task_decision_taken_message
+from tasks.selectors import task_can_decide, task_decision_taken_message
 
 from .access import document_for_staff_user, task_for_staff_user
 from .admin_base import ReadOnlyAdminMixin, ReadOnlySummaryInline
@@ -65,6 +73,9 @@ def attestation_task_block(task, request):
     attestation_request = attestation_request_for_task(task=task)
     if attestation_request is None:
         return None
+    batch = attestation_request.batch
+    if batch is not None and batch.task_id == task.pk:  # the batch's one task
+        return _batch_task_block(task, batch, request)
     attestation_request.task = task  # already loaded, with the rights checked by the page
     context = {
         "attestation_request": attestation_request,
@@ -86,6 +97,25 @@ def attestation_task_block(task, request):
     return "intranet/attestation_task_extra.html", context
 
 
+def _batch_task_block(task, batch, request):
+    """A batch's one task: what was asked, how many, each beneficiary and its attestation,
+    and « Valider » / « Refuser » for all of them."""
+    batch.task = task  # already loaded, with the rights checked by the page
+    progress = attestation_batch_progress(batch)
+    context = {
+        "batch": batch,
+        "progress": progress,
+        "summary": attestation_batch_summary(batch, progress.total),
+        "requests": attestation_batch_requests(batch),
+        "field_values": attestation_request_field_values(request=batch),
+        "can_decide": task.is_open and task_can_decide(task=task, user=request.user),
+        "decidable": attestation_batch_decidable(progress),
+        "refusal_form": RefusalForm(),
+        "can_view_contract": request.user.has_perm("contracts.view_contract"),
+    }
+    return "intranet/attestation_batch_task_extra.html", context
+
+
 # -- the views --------------------------------------------------------------------------------
 
 
@@ -101,6 +131,16 @@ def attestation_urls(admin_site) -> list:
             "attestations/<int:pk>/refuser/",
             admin_site.admin_view(attestation_refuse_view),
             name="attestation_refuse",
+        ),
+        path(
+            "attestations/lots/<int:pk>/valider/",
+            admin_site.admin_view(attestation_batch_approve_view),
+            name="attestation_batch_approve",
+        ),
+        path(
+            "attestations/lots/<int:pk>/refuser/",
+            admin_site.admin_view(attestation_batch_refuse_view),
+            name="attestation_batch_refuse",
         ),
         path(
             "documents/<int:pk>/fichier/",
@@ -121,10 +161,14 @@ def _request_for_staff_user(user, pk: int) -> AttestationRequest:
 
 def _decide(request, pk: int, decide, success: str):
     attestation_request = _request_for_staff_user(request.user, pk)
-    task = attestation_request.task
+    return _decided(request, attestation_request.task, lambda: decide(attestation_request), success)
+
+
+def _decided(request, task, decide, success: str):
+    """Run ``decide()`` (a decision service), tell what happened, back to the task's page."""
     try:
         # PermissionDenied (not a recipient) propagates: a 403 page.
-        won = decide(attestation_request)
+        won = decide()
     except AttestationDecisionImpossible as exc:
         messages.error(request, str(exc))
     else:
@@ -163,6 +207,47 @@ def attestation_refuse_view(request, pk: int):
             request=req, user=request.user, reason=form.cleaned_data["reason"]
         ),
         gettext("La demande est refusée : l'attestation est détruite (Word et PDF)."),
+    )
+
+
+def _batch_for_staff_user(user, pk: int) -> AttestationBatch:
+    """The batch ``pk`` if ``user`` may see its task; 404 otherwise (as for its task)."""
+    batch = get_object_or_404(
+        AttestationBatch.objects.exclude(task=None).select_related("task"), pk=pk
+    )
+    batch.task = task_for_staff_user(user, batch.task_id)
+    return batch
+
+
+@require_POST
+def attestation_batch_approve_view(request, pk: int):
+    batch = _batch_for_staff_user(request.user, pk)
+    return _decided(
+        request,
+        batch.task,
+        lambda: attestation_batch_approve(batch=batch, user=request.user),
+        gettext("Les attestations sont validées : elles sont partagées sur l'extranet du client."),
+    )
+
+
+@require_POST
+def attestation_batch_refuse_view(request, pk: int):
+    batch = _batch_for_staff_user(request.user, pk)
+    form = RefusalForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request,
+            gettext("Le motif est trop long (%(max)s caractères au plus).")
+            % {"max": REFUSAL_REASON_MAX_LENGTH},
+        )
+        return redirect(f"{site.name}:tasks_inbox_task", pk=batch.task_id)
+    return _decided(
+        request,
+        batch.task,
+        lambda: attestation_batch_refuse(
+            batch=batch, user=request.user, reason=form.cleaned_data["reason"]
+        ),
+        gettext("La demande est refusée : ses attestations sont détruites (Word et PDF)."),
     )
 
 

@@ -7,9 +7,10 @@ and the read-only summaries on a contract page show a bounded number of rows.
 
 from pathlib import PurePosixPath
 
-from django.contrib import admin
-from django.urls import reverse
+from django.contrib import admin, messages
+from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Beneficiary, Client, Contract, Guarantee, Payment, Quittance
@@ -18,6 +19,7 @@ from contracts.selectors import (
     quittance_is_settled,
     quittances_filter_settled,
 )
+from documents.attestations.entry import attestations_on_entry
 from documents.models import Document
 from modulr.formatting import format_amount, format_date
 from products.models import BeneficiaryKind
@@ -158,6 +160,27 @@ class ContractAdmin(ProtectedOnDeleteMixin, admin.ModelAdmin):
     )
     readonly_fields = ("related_links",)
 
+    def get_urls(self):
+        from .batch_views import contract_batch_view
+
+        batch = path(
+            "<path:object_id>/attestations-beneficiaires/",
+            self.admin_site.admin_view(contract_batch_view),
+            name="contracts_contract_attestation_batch",
+        )
+        return [batch, *super().get_urls()]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        from .batch_views import staff_batch_allowed
+
+        # « Attestations pour tous les bénéficiaires »: its page says why when it cannot.
+        context["can_launch_batch"] = (
+            obj is not None
+            and bool(obj.product.beneficiary_kind)
+            and staff_batch_allowed(request.user)
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def get_inlines(self, request, obj):
         inlines = [GuaranteeInline]
         if obj is None or obj.beneficiaries.count() <= BENEFICIARY_INLINE_MAX:
@@ -175,6 +198,11 @@ class ContractAdmin(ProtectedOnDeleteMixin, admin.ModelAdmin):
             if request.method == "POST" and isinstance(inline, ReadOnlySummaryInline):
                 continue  # rendered without inputs: nothing to read back
             yield formset, inline
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is Beneficiary and formset.new_objects:
+            entered_attestations(request, formset.new_objects, self)
 
     @admin.display(description=_("liens"))
     def related_links(self, obj):
@@ -211,9 +239,34 @@ class BeneficiaryAdmin(admin.ModelAdmin):
     autocomplete_fields = ("contract",)
     show_full_result_count = False
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            entered_attestations(request, [obj], self)
+
     @admin.display(description=_("client"), ordering="contract__client__nom")
     def client(self, obj):
         return obj.contract.client
+
+
+def entered_attestations(request, beneficiaries, model_admin) -> None:
+    """Beneficiaries just added (in the page's transaction): the attestations their product
+    generates on entry, and what the page says of them."""
+    outcome = attestations_on_entry(beneficiaries=list(beneficiaries), user=request.user)
+    for attestation_request in outcome.requested:
+        model_admin.message_user(
+            request,
+            gettext("%(label)s : attestation « %(title)s » en cours de génération ; le client "
+                    "sera prévenu par e-mail.")
+            % {"label": attestation_request.beneficiary_label, "title": attestation_request.title},
+        )  # fmt: skip
+    for beneficiary, reason in outcome.skipped:
+        model_admin.message_user(
+            request,
+            gettext("%(label)s : aucune attestation générée à l'entrée. %(reason)s")
+            % {"label": beneficiary.libelle, "reason": reason},
+            level=messages.WARNING,
+        )
 
 
 # --- Quittances ------------------------------------------------------------------------

@@ -4,15 +4,36 @@ The link between a product and a model lives in ``documents``; the product page 
 brokers set it.
 """
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from documents.models import ProductAttestationModel
+from documents.models import DocumentTemplate, ProductAttestationModel
 from products.models import Product
 
 from .sites import site
+
+
+class ProductAttestationModelForm(forms.ModelForm):
+    class Meta:
+        model = ProductAttestationModel
+        fields = ("template", "extranet_title", "generate_on_entry", "position")
+
+    def clean(self):
+        cleaned = super().clean()
+        template = cleaned.get("template")
+        if (
+            cleaned.get("generate_on_entry")
+            and template is not None
+            and template.entity != DocumentTemplate.Entity.BENEFICIAIRE
+        ):
+            self.add_error(
+                "generate_on_entry",
+                _("Seul un modèle lié au bénéficiaire peut être généré à son entrée."),
+            )
+        return cleaned
 
 
 class ProductAttestationModelInline(admin.TabularInline):
@@ -26,11 +47,13 @@ class ProductAttestationModelInline(admin.TabularInline):
     """
 
     model = ProductAttestationModel
+    form = ProductAttestationModelForm
     fields = (
         "template",
         "template_entity",
         "template_pdf_conversion",
         "extranet_title",
+        "generate_on_entry",
         "position",
     )
     readonly_fields = ("template_entity", "template_pdf_conversion")

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
-from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
 
@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 CONTENT_TYPES = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "zip": "application/zip",
 }
 
 # Characters no file system accepts, or that would cut the header.
@@ -156,4 +157,18 @@ def _stored_file_response(storage, name, filename, inline, disposition, content_
         storage.open(name, "rb"), as_attachment=not inline, filename=filename,
         content_type=content_type,
     )  # fmt: skip
+    return _private(response)
+
+
+def private_built_response(content, *, filename: str) -> HttpResponse:
+    """A file built for this answer (a batch's ZIP or merged PDF), saved under ``filename``
+    (cleaned), never cached: ``content`` is an iterator of chunks (streamed as they come) or
+    an open file (streamed, then closed)."""
+    filename = _clean_filename(filename)
+    content_type = CONTENT_TYPES.get(file_extension(filename), "application/octet-stream")
+    if hasattr(content, "read"):
+        response = FileResponse(content, content_type=content_type)
+    else:
+        response = StreamingHttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return _private(response)

@@ -79,6 +79,8 @@ GROUP_PERMISSIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "documents.view_*", "documents.add_document", "documents.change_document",
             # The request pages stay read only: this right is « Relancer la génération ».
             "documents.change_attestationrequest",
+            # « Attestations pour tous les bénéficiaires » on a contract's page.
+            "documents.add_attestationbatch",
             "tasks.view_*", "tasks.change_task",
             "auth.view_user",
         ),

@@ -11,23 +11,62 @@ from __future__ import annotations
 
 from contracts.mail import email_send
 from contracts.selectors import client_accounts
-from documents.models import AttestationRequest, Document
+from documents.models import AttestationBatch, AttestationRequest, Document
 from documents.selectors import attestation_origin_request
 from documents.verification import validity_text
 
 
+def attestation_request_recipients(*, request: AttestationRequest) -> list:
+    """Who hears about a request: the account that made it on the extranet; for one staff
+    made (a beneficiary's entry), every account that reaches the client."""
+    if request.origin == AttestationRequest.Origin.EXTRANET:
+        return [request.user]
+    return list(client_accounts(request.contract.client_id).distinct().order_by("pk"))
+
+
 def attestation_available_email_send(*, request: AttestationRequest) -> int:
     """« Votre attestation est disponible »: where to download it (« Documents » tab)."""
-    return email_send(name="attestation_available", context={"request": request}, user=request.user)
+    return sum(
+        email_send(
+            name="attestation_available",
+            context={"request": request, "recipient": account},
+            user=account,
+        )
+        for account in attestation_request_recipients(request=request)
+    )
 
 
 def attestation_refused_email_send(*, request: AttestationRequest) -> int:
     """« Votre demande d'attestation a été refusée », with the reason when staff gave one."""
-    return email_send(
-        name="attestation_refused",
-        context={"request": request, "reason": request.refusal_reason.strip()},
-        user=request.user,
+    return sum(
+        email_send(
+            name="attestation_refused",
+            context={
+                "request": request,
+                "reason": request.refusal_reason.strip(),
+                "recipient": account,
+            },
+            user=account,
+        )
+        for account in attestation_request_recipients(request=request)
     )
+
+
+def attestation_batch_decided_email_send(*, batch: AttestationBatch, approved: bool) -> int:
+    """One e-mail for a whole batch (« Tous les véhicules en cours ») once staff decided it:
+    its attestations are available, or the request was refused (with the reason)."""
+    from .batch_selectors import attestation_batch_progress, attestation_batch_summary
+
+    progress = attestation_batch_progress(batch)
+    task = batch.task
+    context = {
+        "batch": batch,
+        "approved": approved,
+        "summary": attestation_batch_summary(batch, progress.total),
+        "ready": progress.ready,
+        "reason": (task.decision_note if task is not None else "").strip(),
+    }
+    return email_send(name="attestation_batch_decided", context=context, user=batch.user)
 
 
 def attestation_recipients(*, document: Document) -> list:

@@ -64,6 +64,41 @@ def attestation_request_send(request_id: int) -> None:
     transaction.on_commit(send_job, robust=True)
 
 
+def attestation_requests_send(request_ids: list[int]) -> None:
+    """``attestation_request_send`` for many requests at once (a batch's): one callback after
+    commit, one UPDATE of ``queued_at`` rather than one per request."""
+    ids = list(request_ids)
+
+    def send_jobs() -> None:
+        attestation_requests_dispatch(ids)
+
+    transaction.on_commit(send_jobs, robust=True)
+
+
+def attestation_requests_dispatch(request_ids: list[int]) -> None:
+    """``attestation_request_dispatch`` for many: each job sent, then ``queued_at`` of those
+    the broker accepted, in one UPDATE, even when it stops answering half way (the others
+    stay unsent: the recovery sends them again)."""
+    if not attestation_request_generate.app.conf.task_always_eager:
+        sent: list[int] = []
+        try:
+            for request_id in request_ids:
+                attestation_request_generate.delay(request_id)  # raises when the broker is down
+                sent.append(request_id)
+        finally:
+            _queued(*sent)
+    elif transaction.get_connection().in_atomic_block:
+        for request_id in request_ids:
+            attestation_request_dispatch(request_id)
+    else:
+        # Recorded before the threads start: none of them waits on this write.
+        _queued(*request_ids)
+        for request_id in request_ids:
+            future = _in_process_pool().submit(_run_in_thread, request_id)
+            _running.add(future)
+            future.add_done_callback(_running.discard)
+
+
 def attestation_request_dispatch(request_id: int) -> None:
     """Send the job now and record that it was accepted (``queued_at``); raises if the broker
     cannot be reached. Callers inside a transaction use ``attestation_request_send``."""
@@ -82,11 +117,12 @@ def attestation_request_dispatch(request_id: int) -> None:
     _queued(request_id)
 
 
-def _queued(request_id: int) -> None:
-    """The job was accepted: the recovery's « never sent » rule no longer applies."""
+def _queued(*request_ids: int) -> None:
+    """The jobs were accepted: the recovery's « never sent » rule no longer applies."""
     from documents.models import AttestationRequest
 
-    AttestationRequest.objects.filter(pk=request_id).update(queued_at=timezone.now())
+    if request_ids:
+        AttestationRequest.objects.filter(pk__in=request_ids).update(queued_at=timezone.now())
 
 
 def _this_process() -> str:

@@ -7,6 +7,7 @@ UPDATE on the request row, so one request never gets two documents (docs/attesta
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -148,12 +149,22 @@ def _finish(request: AttestationRequest, attempt: int, document: Document) -> bo
                 events.append(AttestationEvent(request=request, kind=Kind.SHARED, at=now))
             AttestationEvent.objects.bulk_create(events)
             _state_log(request, attempt, Status.READY if shared else Status.AWAITING_VALIDATION)
+            if shared and request.origin == AttestationRequest.Origin.ENTRY:
+                # Nobody asked on the extranet and waits on a page: the client is told.
+                transaction.on_commit(partial(_available_email, request.pk), robust=True)
     if not won:
         # Another attempt took the request over (this one was thought dead), or staff closed
         # it meanwhile: this document belongs to nobody.
         logger.warning("Demande d'attestation %s : document %s abandonné", request.pk, document.pk)
         document_destroy(document=document)
     return bool(won)
+
+
+def _available_email(request_id: int) -> None:
+    from .emails import attestation_available_email_send
+
+    request = AttestationRequest.objects.select_related("user", "contract").get(pk=request_id)
+    attestation_available_email_send(request=request)
 
 
 def _state_log(request: AttestationRequest, attempt: int, status: str) -> None:

@@ -152,6 +152,7 @@ def attestation_request_just_sent(
         return None
     recent = AttestationRequest.objects.filter(
         user=user,
+        batch__isnull=True,  # a batch's own requests are never a single one sent twice
         contract=contract,
         beneficiary=beneficiary,
         template=template,
@@ -267,7 +268,8 @@ VIEW_DOCUMENT_PERMISSION = "documents.view_document"
 
 
 def attestation_request_for_task(*, task: Task) -> AttestationRequest | None:
-    """The request a validation task is about, with what its page shows; None for others."""
+    """The request a validation task is about, with what its page shows; None for others.
+    For a batch's one task, its first request, with the batch."""
     if task.type != TaskType.VALIDATION_EXTRANET:
         return None
     return (
@@ -279,8 +281,12 @@ def attestation_request_for_task(*, task: Task) -> AttestationRequest | None:
             "template",
             "document",
             "decided_by",
+            "batch__user",
+            "batch__contract__client",
+            "batch__contract__product",
         )  # fmt: skip
         .filter(task=task)
+        .order_by("pk")
         .first()
     )
 

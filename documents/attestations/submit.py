@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from contracts.models import Beneficiary, Contract
 from contracts.selectors import beneficiaries_current, contracts_for_user
 from documents.models import (
+    AttestationBatch,
     AttestationEvent,
     AttestationRequest,
     DocumentTemplate,
@@ -63,15 +64,13 @@ def _beneficiary_check(contract: Contract, beneficiary: Beneficiary | None) -> N
 
 
 def _model_check(
-    contract: Contract, beneficiary: Beneficiary | None, template_id: int | None
+    contract: Contract, beneficiary_chosen: bool, template_id: int | None
 ) -> ProductAttestationModel:
     """The product's link to this template, if the client may pick it (the selector's rule)."""
-    for link in attestation_models_for(
-        contract=contract, beneficiary_chosen=beneficiary is not None
-    ):
+    for link in attestation_models_for(contract=contract, beneficiary_chosen=beneficiary_chosen):
         if link.template_id == template_id:
             return link
-    if beneficiary is None:
+    if not beneficiary_chosen:
         message = gettext("Ce modèle d'attestation n'est pas proposé pour ce contrat.")
     else:
         message = gettext("Ce modèle d'attestation n'est pas proposé pour ce bénéficiaire.")
@@ -95,19 +94,22 @@ def _account_lock(user) -> None:
 
 
 def _rate_limit_check(user) -> None:
-    """At most ATTESTATION_REQUESTS_PER_HOUR requests and retries per account per hour.
+    """At most ATTESTATION_REQUESTS_PER_HOUR requests and retries per account per hour; a
+    batch (« Tous les véhicules en cours ») counts as one request, each retry as one.
 
     Call inside the transaction that records the request, after ``_account_lock``.
     """
     limit = settings.ATTESTATION_REQUESTS_PER_HOUR
     since = timezone.now() - datetime.timedelta(hours=1)
-    sent = list(
-        AttestationEvent.objects.filter(
-            actor=user, kind__in=[Kind.SUBMITTED, Kind.RETRIED], at__gte=since
-        )
-        .order_by("at")
-        .values_list("at", flat=True)
+    events = AttestationEvent.objects.filter(
+        Q(kind=Kind.RETRIED) | Q(kind=Kind.SUBMITTED, request__batch__isnull=True),
+        actor=user,
+        at__gte=since,
+    ).values_list("at", flat=True)
+    batches = AttestationBatch.objects.filter(user=user, created_at__gte=since).values_list(
+        "created_at", flat=True
     )
+    sent = sorted([*events, *batches])
     if len(sent) < limit:
         return
     free_at = timezone.localtime(sent[len(sent) - limit] + datetime.timedelta(hours=1))
@@ -147,7 +149,7 @@ def attestation_request_submit(
         raise RequestRefused(gettext("Choisissez une attestation."), field="product_model")
     availability = _availability_check(contract)
     _beneficiary_check(contract, beneficiary)
-    link = _model_check(contract, beneficiary, product_model.template_id)
+    link = _model_check(contract, beneficiary is not None, product_model.template_id)
     if link.pk != product_model.pk:
         raise RequestRefused(
             gettext("Ce modèle d'attestation n'est pas proposé pour ce contrat."),
@@ -167,29 +169,53 @@ def attestation_request_submit(
         if already is not None:
             raise RequestAlreadySent(already)
         _rate_limit_check(user)
-        request = AttestationRequest.objects.create(
+        return request_record(
             user=user,
             contract=contract,
             beneficiary=beneficiary,
-            template=link.template,
-            title=link.display_title[:250],
-            beneficiary_label=(beneficiary.libelle if beneficiary else "")[:250],
+            link=link,
             values=cleaned,
             needs_validation=availability.needs_validation,
         )
-        AttestationEvent.objects.create(
-            request=request,
-            kind=Kind.SUBMITTED,
-            actor=user,
-            at=request.created_at,
-            detail=" – ".join(p for p in (request.title, request.beneficiary_label) if p),
-        )
-        if availability.needs_validation:
-            attestation_validation_open(request=request)  # staff's task, in this transaction
-        attestation_request_state_log(
-            request_id=request.pk, status=Status.PENDING, attempt=0, created_at=request.created_at
-        )
-        attestation_request_send(request.pk)
+
+
+def request_record(
+    *,
+    user,
+    contract: Contract,
+    beneficiary: Beneficiary | None,
+    link: ProductAttestationModel,
+    values: dict[str, str],
+    needs_validation: bool,
+    origin: str = AttestationRequest.Origin.EXTRANET,
+) -> AttestationRequest:
+    """The request row, its « Demande envoyée », staff's task when validation applies, and
+    its job sent on commit: what every checked request is recorded with (the client's, a
+    beneficiary's entry). Call it inside the transaction, once everything is checked."""
+    request = AttestationRequest.objects.create(
+        user=user,
+        contract=contract,
+        beneficiary=beneficiary,
+        template=link.template,
+        origin=origin,
+        title=link.display_title[:250],
+        beneficiary_label=(beneficiary.libelle if beneficiary else "")[:250],
+        values=values,
+        needs_validation=needs_validation,
+    )
+    AttestationEvent.objects.create(
+        request=request,
+        kind=Kind.SUBMITTED,
+        actor=user,
+        at=request.created_at,
+        detail=" – ".join(p for p in (request.title, request.beneficiary_label) if p),
+    )
+    if needs_validation:
+        attestation_validation_open(request=request)  # staff's task, in this transaction
+    attestation_request_state_log(
+        request_id=request.pk, status=Status.PENDING, attempt=0, created_at=request.created_at
+    )
+    attestation_request_send(request.pk)
     return request
 
 
@@ -216,7 +242,7 @@ def attestation_request_retry(*, request: AttestationRequest, user) -> None:
         raise RequestRefused(
             gettext("Ce modèle d'attestation n'est plus proposé : faites une nouvelle demande.")
         )
-    _model_check(contract, request.beneficiary, request.template_id)
+    _model_check(contract, request.beneficiary is not None, request.template_id)
     retryable = Q(status=Status.FAILED) | attestation_requests_stale_q()
     with transaction.atomic():
         _account_lock(user)

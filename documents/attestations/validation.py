@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from documents.models import AttestationEvent, AttestationRequest, Document
+from documents.models import AttestationBatch, AttestationEvent, AttestationRequest, Document
 from documents.services import document_destroy
 from tasks.models import Task, TaskType, Trigger
 from tasks.services import task_cancel, task_decide, tasks_create_for_trigger
@@ -46,23 +46,50 @@ def attestation_validation_open(*, request: AttestationRequest) -> list[Task]:
     ``[]`` when no template applies any more (deactivated since the caller checked).
     """
     contract = request.contract
+    task = _validation_task_open(
+        contract=contract,
+        user=request.user,
+        subject_suffix=" – ".join(
+            part for part in (contract.numero, request.title, request.beneficiary_label) if part
+        ),
+    )
+    if task is None:
+        return []
+    AttestationRequest.objects.filter(pk=request.pk).update(task=task)
+    request.task = task
+    return [task]
+
+
+def attestation_batch_validation_open(*, batch: AttestationBatch, count: int) -> Task | None:
+    """ONE validation task for the whole batch (``count`` requests), linked to the batch and
+    to each of its requests; same rules and same call site as ``attestation_validation_open``.
+    None when no template applies any more."""
+    from .batch_selectors import attestation_batch_summary
+
+    contract = batch.contract
+    task = _validation_task_open(
+        contract=contract,
+        user=batch.user,
+        subject_suffix=f"{contract.numero} – {attestation_batch_summary(batch, count)}",
+    )
+    if task is not None:
+        AttestationBatch.objects.filter(pk=batch.pk).update(task=task)
+        AttestationRequest.objects.filter(batch=batch).update(task=task)
+        batch.task = task
+    return task
+
+
+def _validation_task_open(*, contract, user, subject_suffix: str) -> Task | None:
     tasks = tasks_create_for_trigger(
         trigger=Trigger.EXTRANET_ATTESTATION_REQUEST,
         types={TaskType.VALIDATION_EXTRANET},
         product=contract.product,
         client=contract.client,
         contract=contract,
-        requested_by=request.user,
-        subject_suffix=" – ".join(
-            part for part in (contract.numero, request.title, request.beneficiary_label) if part
-        ),
+        requested_by=user,
+        subject_suffix=subject_suffix,
     )
-    if not tasks:
-        return []
-    task = _tasks_merge(tasks)
-    AttestationRequest.objects.filter(pk=request.pk).update(task=task)
-    request.task = task
-    return [task]
+    return _tasks_merge(tasks) if tasks else None
 
 
 def attestation_validation_reconsider(*, request: AttestationRequest, required: bool) -> bool:
@@ -76,6 +103,10 @@ def attestation_validation_reconsider(*, request: AttestationRequest, required: 
     task = request.task
     if required and (task is None or not task.is_open):
         required = bool(attestation_validation_open(request=request))
+    elif not required and task is not None and task.is_open and _shared_with_batch(request):
+        # The batch's one task still decides the others: only this request leaves it.
+        AttestationRequest.objects.filter(pk=request.pk).update(task=None)
+        request.task = None
     elif not required and task is not None and task.is_open:
         task_cancel(
             task=task,
@@ -121,25 +152,31 @@ def attestation_request_approve(*, request: AttestationRequest, user) -> bool:
     with _undone_in_memory_on_error(task), transaction.atomic():
         if not task_decide(task=task, user=user, outcome=Task.Status.APPROVED):
             return False
-        locked = _awaiting_validation_locked(request)
-        document = Document.objects.select_for_update().filter(pk=locked.document_id).first()
-        if document is None or not _main_file_stored(document):
-            raise AttestationDecisionImpossible(
-                gettext("L'attestation générée est introuvable : elle ne peut pas être partagée.")
-            )
-        now = timezone.now()
-        Document.objects.filter(pk=document.pk).update(
-            shared_on_extranet=True, shared_at=now, shared_by=user
-        )
-        AttestationRequest.objects.filter(pk=locked.pk).update(
-            status=AttestationRequest.Status.READY, decided_by=user, decided_at=now, error=""
-        )
-        _event(locked, AttestationEvent.Kind.VALIDATED, user, now)
-        _event(locked, AttestationEvent.Kind.SHARED, user, now, detail=document.numero or "")
-        _state_log(locked, AttestationRequest.Status.READY)
+        locked = _approve_one(request, user, timezone.now())
         transaction.on_commit(partial(_email, "approved", locked.pk), robust=True)
     request.refresh_from_db()
     return True
+
+
+def _approve_one(request: AttestationRequest, user, now) -> AttestationRequest:
+    """Share one attestation waiting for validation; the task is already decided by the
+    caller, in the caller's transaction."""
+    locked = _awaiting_validation_locked(request)
+    document = Document.objects.select_for_update().filter(pk=locked.document_id).first()
+    if document is None or not _main_file_stored(document):
+        raise AttestationDecisionImpossible(
+            gettext("L'attestation générée est introuvable : elle ne peut pas être partagée.")
+        )
+    Document.objects.filter(pk=document.pk).update(
+        shared_on_extranet=True, shared_at=now, shared_by=user
+    )
+    AttestationRequest.objects.filter(pk=locked.pk).update(
+        status=AttestationRequest.Status.READY, decided_by=user, decided_at=now, error=""
+    )
+    _event(locked, AttestationEvent.Kind.VALIDATED, user, now)
+    _event(locked, AttestationEvent.Kind.SHARED, user, now, detail=document.numero or "")
+    _state_log(locked, AttestationRequest.Status.READY)
+    return locked
 
 
 def attestation_request_refuse(*, request: AttestationRequest, user, reason: str = "") -> bool:
@@ -156,22 +193,99 @@ def attestation_request_refuse(*, request: AttestationRequest, user, reason: str
         if not task_decide(task=task, user=user, outcome=Task.Status.REFUSED, note=reason):
             return False
         locked = _awaiting_validation_locked(request)
-        now = timezone.now()
-        AttestationRequest.objects.filter(pk=locked.pk).update(
-            status=AttestationRequest.Status.REFUSED,
-            refusal_reason=reason,
-            decided_by=user,
-            decided_at=now,
-        )
-        _event(locked, AttestationEvent.Kind.REFUSED, user, now, detail=reason)
-        document = Document.objects.select_for_update().filter(pk=locked.document_id).first()
-        if document is not None:
-            destroyed = document_destroy(document=document)
-            _event(locked, AttestationEvent.Kind.DESTROYED, user, now, detail=destroyed)
-        _state_log(locked, AttestationRequest.Status.REFUSED)
+        _refuse_one(locked, user, timezone.now(), reason)
         transaction.on_commit(partial(_email, "refused", locked.pk), robust=True)
     request.refresh_from_db()
     return True
+
+
+def _refuse_one(locked: AttestationRequest, user, now, reason: str) -> None:
+    """Refuse one request (its row locked by the caller) and destroy its attestation, if it
+    has one; the task is already decided by the caller, in the caller's transaction."""
+    AttestationRequest.objects.filter(pk=locked.pk).update(
+        status=AttestationRequest.Status.REFUSED,
+        refusal_reason=reason,
+        decided_by=user,
+        decided_at=now,
+    )
+    _event(locked, AttestationEvent.Kind.REFUSED, user, now, detail=reason)
+    document = Document.objects.select_for_update().filter(pk=locked.document_id).first()
+    if document is not None:
+        destroyed = document_destroy(document=document)
+        _event(locked, AttestationEvent.Kind.DESTROYED, user, now, detail=destroyed)
+    _state_log(locked, AttestationRequest.Status.REFUSED)
+
+
+# -- the decision on a batch: one task, each request as above ------------------------------------
+
+
+def attestation_batch_approve(*, batch: AttestationBatch, user) -> bool:
+    """« Valider » a batch: every attestation waiting in it is shared, in one transaction
+    (``_approve_one`` for each); True if this call decided. Its failed requests stay failed
+    (the client may « Réessayer » them: a retry opens a task of its own). Same returns and
+    errors as ``attestation_request_approve``; one e-mail for the batch once committed.
+    """
+    task = _batch_task_of(batch)
+    with _undone_in_memory_on_error(task), transaction.atomic():
+        if not task_decide(task=task, user=user, outcome=Task.Status.APPROVED):
+            return False
+        now = timezone.now()
+        for request in _batch_decidable_locked(batch):
+            if request.status == AttestationRequest.Status.AWAITING_VALIDATION:
+                _approve_one(request, user, now)
+        transaction.on_commit(partial(_batch_email, "approved", batch.pk), robust=True)
+    return True
+
+
+def attestation_batch_refuse(*, batch: AttestationBatch, user, reason: str = "") -> bool:
+    """« Refuser » a batch: every attestation in it is destroyed in every form and every
+    request refused with ``reason``, failed ones too (nothing of the batch is to be retried),
+    in one transaction (``_refuse_one`` for each). Same returns and errors as
+    ``attestation_batch_approve``."""
+    reason = (reason or "").strip()[:REFUSAL_REASON_MAX_LENGTH]
+    task = _batch_task_of(batch)
+    with _undone_in_memory_on_error(task), transaction.atomic():
+        if not task_decide(task=task, user=user, outcome=Task.Status.REFUSED, note=reason):
+            return False
+        now = timezone.now()
+        for request in _batch_decidable_locked(batch):
+            _refuse_one(request, user, now, reason)
+        transaction.on_commit(partial(_batch_email, "refused", batch.pk), robust=True)
+    return True
+
+
+def _batch_task_of(batch: AttestationBatch) -> Task:
+    if batch.task_id is None:
+        raise AttestationDecisionImpossible(
+            gettext("Cette demande n'attend pas de validation : elle n'a pas de tâche.")
+        )
+    return batch.task
+
+
+def _batch_decidable_locked(batch: AttestationBatch) -> list[AttestationRequest]:
+    """The batch's requests still under its task, locked, if each one is generated (or
+    failed) and some wait; raises otherwise, which rolls the task's decision back."""
+    from .batch_selectors import attestation_batch_decidable, attestation_batch_progress
+
+    locked = list(
+        AttestationRequest.objects.select_for_update()
+        .filter(batch=batch, task_id=batch.task_id)
+        .order_by("pk")
+    )
+    progress = attestation_batch_progress(batch)
+    if not attestation_batch_decidable(progress):
+        if not progress.finished:
+            raise AttestationDecisionImpossible(
+                gettext(
+                    "Les attestations sont encore en cours de génération : vous pourrez valider "
+                    "ou refuser la demande dès qu'elles seront prêtes."
+                )
+            )
+        raise AttestationDecisionImpossible(
+            gettext("Aucune attestation de cette demande n'attend de validation.")
+        )
+    decided = (AttestationRequest.Status.READY, AttestationRequest.Status.REFUSED)
+    return [request for request in locked if request.status not in decided]
 
 
 def _task_of(request: AttestationRequest) -> Task:
@@ -179,7 +293,21 @@ def _task_of(request: AttestationRequest) -> Task:
         raise AttestationDecisionImpossible(
             gettext("Cette demande n'attend pas de validation : elle n'a pas de tâche.")
         )
+    if _shared_with_batch(request):
+        raise AttestationDecisionImpossible(
+            gettext("Cette attestation fait partie d'une demande groupée : décidez la demande "
+                    "groupée, depuis sa tâche.")
+        )  # fmt: skip
     return request.task
+
+
+def _shared_with_batch(request: AttestationRequest) -> bool:
+    """Whether the request's task is its batch's one task (decided for all at once)."""
+    return (
+        request.batch_id is not None
+        and request.task_id is not None
+        and AttestationBatch.objects.filter(pk=request.batch_id, task_id=request.task_id).exists()
+    )
 
 
 @contextmanager
@@ -247,3 +375,10 @@ def _email(kind: str, request_id: int) -> None:
         attestation_available_email_send(request=request)
     else:
         attestation_refused_email_send(request=request)
+
+
+def _batch_email(kind: str, batch_id: int) -> None:
+    from .emails import attestation_batch_decided_email_send
+
+    batch = AttestationBatch.objects.select_related("user", "contract__product").get(pk=batch_id)
+    attestation_batch_decided_email_send(batch=batch, approved=kind == "approved")

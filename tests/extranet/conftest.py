@@ -14,6 +14,20 @@ from tests import factories
 PDF_BYTES = b"%PDF-1.4\n% attestation de test\n%%EOF\n"
 
 
+def blank_pdf(pages: int = 1) -> bytes:
+    """A real PDF of ``pages`` blank pages (for what reads PDFs: the batch's merged PDF)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def make_document(
     contract,
     *,

@@ -13,12 +13,14 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from documents.models import (
+    AttestationBatch,
     AttestationRequest,
     DocumentTemplate,
     ProductAttestationModel,
     TemplateField,
 )
 from tests import factories
+from tests.extranet.conftest import blank_pdf, make_document
 from tests.sharing.helpers import attestation_make, recipient_make, send_make
 
 A, B, ANON, STAFF = "client_a", "client_b", "anonyme", "staff"
@@ -138,6 +140,26 @@ MATRIX = [
     ("lien d'un tiers : mauvaise méthode",
      lambda o: reverse("sharing:download", args=[o["token"]]), "post",
      {A: 405, B: 405, ANON: 405, STAFF: 405}),
+    ("demande groupée (tous les véhicules)",
+     lambda o: reverse("extranet:attestation_batch", args=[o["batch"].pk]),
+     "get", {A: 200, B: 404, ANON: LOGIN, STAFF: 403}),
+    ("demande groupée inexistante", lambda o: reverse("extranet:attestation_batch", args=[987654]),
+     "get", {A: 404, B: 404, ANON: LOGIN, STAFF: 403}),
+    ("demande groupée : mauvaise méthode",
+     lambda o: reverse("extranet:attestation_batch", args=[o["batch"].pk]),
+     "post", {A: 405, B: 405, ANON: 405, STAFF: 405}),
+    ("demande groupée : ZIP",
+     lambda o: reverse("extranet:attestation_batch_zip", args=[o["batch"].pk]),
+     "get", {A: 200, B: 404, ANON: LOGIN, STAFF: 403}),
+    ("demande groupée : ZIP, mauvaise méthode",
+     lambda o: reverse("extranet:attestation_batch_zip", args=[o["batch"].pk]),
+     "post", {A: 405, B: 405, ANON: 405, STAFF: 405}),
+    ("demande groupée : PDF unique",
+     lambda o: reverse("extranet:attestation_batch_pdf", args=[o["batch"].pk]),
+     "get", {A: 200, B: 404, ANON: LOGIN, STAFF: 403}),
+    ("demande groupée : PDF unique, mauvaise méthode",
+     lambda o: reverse("extranet:attestation_batch_pdf", args=[o["batch"].pk]),
+     "post", {A: 405, B: 405, ANON: 405, STAFF: 405}),
     ("connexion", lambda o: reverse("extranet:login"), "get",
      {A: 302, B: 302, ANON: 200, STAFF: 302}),
     ("déconnexion en GET (refusée)", lambda o: reverse("extranet:logout"), "get",
@@ -177,6 +199,19 @@ def objects(contract_a, document_a, pending_document_a, client_a, client_a_user)
         status=AttestationRequest.Status.FAILED,
         error="La conversion a échoué.",
     )
+    # A batch (« Tous les véhicules en cours ») with one attestation ready, a real PDF.
+    batch = AttestationBatch.objects.create(
+        user=client_a_user, contract=contract_a, template=template, title="Attestation flotte"
+    )
+    AttestationRequest.objects.create(
+        user=client_a_user,
+        contract=contract_a,
+        template=template,
+        batch=batch,
+        title="Attestation flotte",
+        status=AttestationRequest.Status.READY,
+        document=make_document(contract_a, numero="ATT-2026-000009", pdf=blank_pdf()),
+    )
     rc_pro = factories.ProductFactory(name="RC Pro", beneficiary_kind="")
     attestation = attestation_make(contract_a)
     _send, token = send_make(attestation)
@@ -186,6 +221,7 @@ def objects(contract_a, document_a, pending_document_a, client_a, client_a_user)
         "recipient": recipient_make(client_a),
         "token": token,
         "expired_token": expired_token,
+        "batch": batch,
         "contract": contract_a,
         "document": document_a,
         "pending": pending_document_a,
@@ -233,7 +269,7 @@ def test_matrix_covers_every_extranet_url():
         "login", "logout", "password_reset", "password_reset_done", "password_reset_confirm",
         "password_reset_complete", "attestation_request_new", "attestation_requests",
         "attestation_request", "attestation_request_retry", "document_send", "recipients",
-        "recipient_delete",
+        "recipient_delete", "attestation_batch", "attestation_batch_zip", "attestation_batch_pdf",
     }  # fmt: skip
     assert {pattern.name for pattern in urlpatterns} == covered
 

@@ -258,8 +258,8 @@ def test_my_requests_shows_a_batch_as_one_row(
         batch = batch_submit(offer, client_a_user)
     # 1 session, 2 user, 3 clients (client_required), 4 count (paginator), 5 the page of
     # requests (a batch's first one only) with contract, document and batch, 6 the batches'
-    # progress, 7 cabinet name.
-    with django_assert_max_num_queries(7):
+    # progress, 7 cabinet name, 8 the account's contracts (the « Contrat » filter).
+    with django_assert_max_num_queries(8):
         response = as_a.get(reverse("extranet:attestation_requests"))
     rows = page_tree(response).xpath("//tbody/tr")
     assert len(rows) == 2

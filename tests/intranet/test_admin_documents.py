@@ -379,6 +379,16 @@ def test_preview_finds_a_contract_by_number(as_superuser, contract):
     assert f"?contrat={contract.pk}" in page
 
 
+def test_preview_links_a_contract_past_999_without_a_thousands_separator(as_superuser, client_a):
+    # French formatting prints 12345 as « 12 345 »: a link made of it led nowhere.
+    factories.ContractFactory(pk=12345, numero="FLT-2026-9999", client=client_a)
+    template = add_template(as_superuser)
+
+    page = as_superuser.get(preview_url(template), {"q": "2026-9999"}).content.decode()
+
+    assert 'href="?contrat=12345"' in page
+
+
 def test_preview_form_prefills_the_defaults(as_superuser, contract):
     template = add_template(as_superuser)
     template.fields.filter(name="motif").update(default="Salon du camion")

@@ -8,7 +8,6 @@ until the caller's transaction ends; files cannot be unwritten by a later rollba
 from __future__ import annotations
 
 import datetime
-import io
 import logging
 import re
 from dataclasses import dataclass, field
@@ -147,7 +146,7 @@ def field_initial(*, field: TemplateField, today: datetime.date | None = None) -
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 
-def _field_values(*, template: DocumentTemplate, values: dict[str, str]) -> dict[str, str]:
+def field_values_printed(*, template: DocumentTemplate, values: dict[str, str]) -> dict[str, str]:
     """Values as the document shows them: a date typed as 2026-11-28 prints 28/11/2026."""
     dates = set(template.fields.filter(type=TemplateField.Type.DATE).values_list("name", flat=True))
     shown = {}
@@ -183,7 +182,7 @@ def attestation_number_next(*, today: datetime.date | None = None) -> str:
 # -- generation -------------------------------------------------------------------------------
 
 
-def _template_bytes(template: DocumentTemplate) -> bytes:
+def template_bytes(template: DocumentTemplate) -> bytes:
     # A handle of its own from the storage: FieldFile.open() reuses (and closes) one file
     # object per instance, which threads sharing the template would trip over.
     return private_file_read(template.file.storage, template.file.name)
@@ -196,14 +195,14 @@ def template_fonts_warnings(template: DocumentTemplate) -> list[str]:
     if not template.file:
         return []
     try:
-        data = _template_bytes(template)
+        data = template_bytes(template)
     except StorageUnavailable:  # advice only: the page says what matters without it
         logger.warning("Modèle %s : polices non vérifiées, stockage indisponible", template.pk)
         return []
     return fonts_warnings(data)
 
 
-def _convert(docx: bytes) -> bytes:
+def pdf_convert(docx: bytes) -> bytes:
     from .engine import convert_to_pdf
 
     return convert_to_pdf(docx)
@@ -241,7 +240,7 @@ def _store(filename: str, data: bytes) -> str:
     return private_file_save(_documents_storage(), document_upload_to(None, filename), data)
 
 
-def _verification_tags(
+def verification_tags(
     *, template: DocumentTemplate, code: str, valid_from, valid_until
 ) -> tuple[dict[str, str], dict[str, tuple[bytes, float]]]:
     """The attestation's validity and verification tags, and its QR code image (no code: the
@@ -279,19 +278,19 @@ def attestation_generate(
         template=template, contract=contract, beneficiary=beneficiary, values=values, today=today
     )
     code = verification_code_new()
-    tags, images = _verification_tags(
+    tags, images = verification_tags(
         template=template, code=code, valid_from=valid_from, valid_until=valid_until
     )
     context = tag_context(
         contract=contract, beneficiary=beneficiary, numero=numero, today=today, attestation=tags
     )
     docx = render_docx(
-        template=_template_bytes(template),
+        template=template_bytes(template),
         context=context,
-        values=_field_values(template=template, values=values),
+        values=field_values_printed(template=template, values=values),
         images=images,
     )
-    pdf = _convert(docx) if template.pdf_conversion else b""
+    pdf = pdf_convert(docx) if template.pdf_conversion else b""
     if pdf:
         # Sealed before anything is stored: the fingerprint below is the sealed file's, and
         # a seal that fails leaves nothing behind.
@@ -371,83 +370,3 @@ def document_destroy(*, document: Document) -> str:
     _storage_delete_on_commit(stored)
     names = ", ".join(PurePosixPath(name).name for _storage, name in stored)
     return " – ".join(part for part in (numero, names) if part)
-
-
-# -- preview ----------------------------------------------------------------------------------
-
-
-def _preview_values(template: DocumentTemplate, values: dict[str, str] | None) -> dict:
-    """What the client would start from: each field's initial value, else its label."""
-    shown = {}
-    for template_field in template.fields.all():
-        shown[template_field.name] = field_initial(field=template_field) or (
-            f"[{template_field.label}]"
-        )
-    shown.update(values or {})
-    return shown
-
-
-def _mark_preview(docx: bytes) -> bytes:
-    """A red « APERÇU – document sans valeur » line at the top of every page's header."""
-    from docx import Document as WordDocument
-    from docx.shared import RGBColor
-
-    document = WordDocument(io.BytesIO(docx))
-    marked: set[int] = set()
-    even = document.settings.odd_and_even_pages_header_footer
-    for section in document.sections:
-        headers = [section.header]
-        if section.different_first_page_header_footer:
-            headers.append(section.first_page_header)
-        if even:
-            headers.append(section.even_page_header)
-        for header in headers:
-            element = header._element  # resolves a linked header to the one it uses
-            if id(element) in marked:
-                continue
-            marked.add(id(element))
-            paragraph = header.add_paragraph()
-            run = paragraph.add_run(PREVIEW_MARK)
-            run.bold = True
-            run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
-            element.remove(paragraph._p)
-            element.insert(0, paragraph._p)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
-
-
-def template_preview(
-    *,
-    template: DocumentTemplate,
-    contract,
-    beneficiary=None,
-    values: dict[str, str] | None = None,
-) -> tuple[bytes, str]:
-    """The document a client would get, marked as a preview and stored nowhere.
-
-    Returns (bytes, filename): a PDF when the model converts, else the Word file. The
-    number reads « APERÇU » and every page carries « APERÇU – document sans valeur ».
-    """
-    values = _preview_values(template, values)
-    today = timezone.localdate()
-    valid_from, valid_until = attestation_validity(
-        template=template, contract=contract, beneficiary=beneficiary, values=values, today=today
-    )
-    tags, images = _verification_tags(
-        template=template, code="", valid_from=valid_from, valid_until=valid_until
-    )
-    context = tag_context(
-        contract=contract, beneficiary=beneficiary, numero=PREVIEW_NUMERO, attestation=tags
-    )
-    docx = render_docx(
-        template=_template_bytes(template),
-        context=context,
-        values=_field_values(template=template, values=values),
-        images=images,
-    )
-    docx = _mark_preview(docx)
-    base = f"apercu-{slugify(template.name)[:60] or 'modele'}"
-    if template.pdf_conversion:
-        return _convert(docx), f"{base}.pdf"
-    return docx, f"{base}.docx"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import sharing_views, views
+from . import batch_views, sharing_views, views
 
 app_name = "extranet"
 
@@ -41,15 +41,15 @@ urlpatterns = [
     ),
     path("demandes/", views.attestation_requests, name="attestation_requests"),
     path("demandes/<int:pk>/", views.attestation_request_detail, name="attestation_request"),
-    path("demandes/lots/<int:pk>/", views.attestation_batch_detail, name="attestation_batch"),
+    path("demandes/lots/<int:pk>/", batch_views.attestation_batch_detail, name="attestation_batch"),
     path(
         "demandes/lots/<int:pk>/attestations.zip",
-        views.attestation_batch_zip,
+        batch_views.attestation_batch_zip,
         name="attestation_batch_zip",
     ),
     path(
         "demandes/lots/<int:pk>/attestations.pdf",
-        views.attestation_batch_pdf,
+        batch_views.attestation_batch_pdf,
         name="attestation_batch_pdf",
     ),
     path(

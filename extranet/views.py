@@ -22,25 +22,15 @@ from contracts.selectors import (
     contracts_for_user,
 )
 from documents.attestations.batch_selectors import (
-    attestation_batch_progress,
-    attestation_batch_retryable,
     attestation_batches_progress,
     attestation_requests_one_row_per_batch,
-    beneficiaries_count_text,
 )
 from documents.attestations.batches import BatchAlreadySent, attestation_batch_submit
-from documents.attestations.bundles import (
-    attestation_batch_has_pdf,
-    attestation_batch_merged_pdf,
-    attestation_batch_zip_members,
-    attestation_batch_zip_stream,
-)
 from documents.attestations.selectors import (
     attestation_request_availability,
     attestation_request_can_retry,
     attestation_request_client_error,
     attestation_request_document_for_client,
-    attestation_request_field_values,
     attestation_request_in_progress,
     attestation_request_poll_delay_ms,
     attestation_request_waits_for_broker,
@@ -58,13 +48,11 @@ from documents.services import field_initial
 from modulr.downloads import (
     download_name,
     file_extension,
-    private_built_response,
     private_file_response,
 )
 from sharing.selectors import document_sends
 
 from .access import (
-    attestation_batch_for_client_user,
     attestation_request_for_client_user,
     client_required,
     contract_for_client_user,
@@ -338,6 +326,16 @@ def attestation_request_retry_view(request, pk):
     return redirect("extranet:attestation_request", attestation_request.pk)
 
 
+def batches_progress_attach(requests) -> None:
+    """Each batch's row in « Mes demandes » shows its progress: read for the page at once
+    (one query), left on ``request.batch.progress``."""
+    batches = {r.batch_id: r.batch for r in requests if r.batch_id is not None}
+    if not batches:
+        return
+    for batch_id, progress in attestation_batches_progress(list(batches)).items():
+        batches[batch_id].progress = progress
+
+
 @require_safe
 @client_required
 def attestation_requests(request):
@@ -373,85 +371,6 @@ def attestation_requests(request):
         "filter_query": urlencode({"contrat": chosen}) if chosen is not None else "",
     }
     return render(request, "extranet/attestation_requests.html", context)
-
-
-# --- Batches: « Tous les véhicules en cours » ----------------------------------------------------
-
-
-def batches_progress_attach(requests) -> None:
-    """Each batch's row in « Mes demandes » shows its progress: read for the page at once
-    (one query), left on ``request.batch.progress``."""
-    batches = {r.batch_id: r.batch for r in requests if r.batch_id is not None}
-    if not batches:
-        return
-    for batch_id, progress in attestation_batches_progress(list(batches)).items():
-        batches[batch_id].progress = progress
-
-
-def _batch_status_context(batch) -> dict:
-    progress = attestation_batch_progress(batch)
-    has_pdf = attestation_batch_has_pdf(batch)
-    return {
-        "batch": batch,
-        "progress": progress,
-        "kind_count": beneficiaries_count_text(
-            batch.contract.product.beneficiary_kind, progress.total
-        ),  # fmt: skip
-        "retryable": [
-            (failed, attestation_request_client_error(failed))
-            for failed in (attestation_batch_retryable(batch) if progress.failed else [])
-        ],
-        "has_pdf": has_pdf,
-    }
-
-
-@require_safe
-@client_required
-def attestation_batch_detail(request, pk):
-    """A batch: « 37 / 120 générées », updated by htmx every second while it runs (a meta
-    refresh without JavaScript), then its ZIP and merged PDF, and « Réessayer » for each
-    attestation that failed."""
-    batch = attestation_batch_for_client_user(request.user, pk)
-    context = _batch_status_context(batch)
-    if request.htmx:
-        response = render(request, "extranet/_attestation_batch_status.html", context)
-    else:
-        # A batch has a request's ``template_id`` and ``values``: labelled by the same rule.
-        context["field_values"] = attestation_request_field_values(request=batch)
-        response = render(request, "extranet/attestation_batch_detail.html", context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
-
-
-def _batch_filename(batch, extension: str) -> str:
-    return f"{_('Attestations')} {batch.contract.numero}.{extension}"
-
-
-@require_safe
-@client_required
-def attestation_batch_zip(request, pk):
-    """The batch's ZIP: one file per attestation ready and shared, named by plate or label."""
-    batch = attestation_batch_for_client_user(request.user, pk)
-    members = attestation_batch_zip_members(batch)
-    if not members:
-        raise Http404(_("Aucune attestation de cette demande n'est disponible."))
-    return private_built_response(
-        attestation_batch_zip_stream(members), filename=_batch_filename(batch, "zip")
-    )
-
-
-@require_safe
-@client_required
-def attestation_batch_pdf(request, pk):
-    """The batch's attestations merged into one PDF (404 for a model without PDF)."""
-    batch = attestation_batch_for_client_user(request.user, pk)
-    if not attestation_batch_has_pdf(batch):
-        raise Http404(_("Ces attestations ne sont pas au format PDF."))
-    merged, pages = attestation_batch_merged_pdf(batch)
-    if not pages:
-        merged.close()
-        raise Http404(_("Aucune attestation de cette demande n'est disponible."))
-    return private_built_response(merged, filename=_batch_filename(batch, "pdf"))
 
 
 # --- Downloads ---------------------------------------------------------------------------------

@@ -188,7 +188,7 @@ class ContractAdmin(ProtectedOnDeleteMixin, admin.ModelAdmin):
         if obj is not None:
             inlines += [QuittanceSummaryInline, DocumentInline]
             # Imported here: that module registers its admin after this one.
-            from .admin_attestations import AttestationRequestInline
+            from .admin_attestation_requests import AttestationRequestInline
 
             inlines.append(AttestationRequestInline)
         return inlines

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET
 
 from contracts.models import Beneficiary, Contract
 from contracts.selectors import beneficiaries_current, contract_is_in_force
-from documents import engine, services, tags
+from documents import engine, preview, services, tags
 from documents.forms import template_field_form_field
 from documents.models import DocumentTemplate, TemplateField
 from documents.storage import StorageUnavailable
@@ -190,7 +190,7 @@ class DocumentTemplateViewsMixin:
         """The file inline, or None with the reason on the form when it cannot be made."""
 
         try:
-            data, filename = services.template_preview(
+            data, filename = preview.template_preview(
                 template=template,
                 contract=contract,
                 beneficiary=form.cleaned_data.get("beneficiary"),

@@ -8,6 +8,7 @@ from django.db import IntegrityError
 
 from documents.engine import ConversionError, TemplateInvalid
 from documents.models import AttestationCounter, Document, TemplateField
+from documents.preview import template_preview
 from documents.services import (
     PREVIEW_MARK,
     attestation_generate,
@@ -16,7 +17,6 @@ from documents.services import (
     document_template_sync_fields,
     field_initial,
     field_label_default,
-    template_preview,
 )
 from tests import docx_models, factories
 from tests.documents.generation_helpers import (

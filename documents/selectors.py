@@ -12,7 +12,7 @@ from contracts.models import Contract
 from contracts.selectors import contracts_for_user
 
 from .models import AttestationRequest, Document
-from .verification import _CONTRACT_ENDED, AttestationState, attestation_state
+from .verification import CONTRACT_ENDED, AttestationState, attestation_state
 
 # A document without any file (both emptied by a refusal, or never generated) is nothing a
 # client can open: it never shows on the extranet.
@@ -88,7 +88,7 @@ def attestations_in_force_q(*, today: datetime.date | None = None) -> Q:
     revoked nor replaced, not expired, and the contract not ended (a termination dated later
     than today leaves it in force until then)."""
     today = today or timezone.localdate()
-    ended = Q(contract__status__in=list(_CONTRACT_ENDED)) & (
+    ended = Q(contract__status__in=list(CONTRACT_ENDED)) & (
         Q(contract__date_resiliation__isnull=True) | Q(contract__date_resiliation__lte=today)
     )
     return (

@@ -144,7 +144,9 @@ class AttestationState:
         return self.kind in ("valid", "upcoming")
 
 
-_CONTRACT_ENDED = {
+# The contract statuses that end its attestations (from their date): the state here, and the
+# « En vigueur » filter of documents.selectors in SQL.
+CONTRACT_ENDED = {
     Contract.Status.RESILIE: (
         gettext_lazy("Contrat résilié depuis le %(date)s"),
         gettext_lazy("Contrat résilié"),
@@ -176,8 +178,8 @@ def attestation_state(
         }
         return AttestationState("replaced", text)
     contract = document.contract
-    if contract.status in _CONTRACT_ENDED:
-        since, undated = _CONTRACT_ENDED[contract.status]
+    if contract.status in CONTRACT_ENDED:
+        since, undated = CONTRACT_ENDED[contract.status]
         ended = contract.date_resiliation
         if ended is None:
             return AttestationState("contract_ended", str(undated))
